@@ -1,0 +1,135 @@
+package types
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow/go/v15/arrow/decimal128"
+)
+
+// Datum is one SQL value at run time. Its Go type follows the column's
+// family:
+//
+//	NULL                          nil
+//	boolean                       bool
+//	smallint, integer, bigint     int64
+//	real, double precision        float64
+//	numeric                       Decimal
+//	text, varchar, jsonb          string
+//	bytea                         []byte
+//	date                          Date
+//	timestamp, timestamptz        DTimestamp
+//	interval                      DInterval
+//
+// Operators work on Arrow columns; datums are for constants, keys, state
+// and the edges of the system (wire, tests).
+type Datum = any
+
+// DTimestamp is microseconds since 1970-01-01 00:00:00 (UTC for timestamptz).
+type DTimestamp int64
+
+// DDate is days since 1970-01-01.
+type DDate int32
+
+// DInterval is PostgreSQL's interval: months, days and microseconds kept
+// apart, as their lengths vary.
+type DInterval struct {
+	Months int32
+	Days   int32
+	Micros int64
+}
+
+// Decimal is a numeric value: an unscaled 128-bit integer and a scale.
+type Decimal struct {
+	Coef  decimal128.Num
+	Scale int32
+}
+
+// DecimalFromInt makes a numeric with scale 0.
+func DecimalFromInt(v int64) Decimal { return Decimal{Coef: decimal128.FromI64(v)} }
+
+// Rescale returns d with the given scale, rounding half away from zero when
+// digits are dropped.
+func (d Decimal) Rescale(scale int32) Decimal {
+	switch {
+	case scale == d.Scale:
+		return d
+	case scale > d.Scale:
+		return Decimal{Coef: d.Coef.IncreaseScaleBy(scale - d.Scale), Scale: scale}
+	default:
+		return Decimal{Coef: d.Coef.ReduceScaleBy(d.Scale-scale, true), Scale: scale}
+	}
+}
+
+// Float64 converts d to a float.
+func (d Decimal) Float64() float64 { return d.Coef.ToFloat64(d.Scale) }
+
+// String is PostgreSQL's text form of d.
+func (d Decimal) String() string { return d.Coef.ToString(d.Scale) }
+
+// CompareDecimal orders two numerics of any scales.
+func CompareDecimal(a, b Decimal) int {
+	s := max(a.Scale, b.Scale)
+	return a.Rescale(s).Coef.Cmp(b.Rescale(s).Coef)
+}
+
+// Compare orders two non-NULL datums of the same family. NULL handling is
+// the caller's: SQL comparisons yield NULL, sorts place NULLs explicitly.
+func Compare(a, b Datum) int {
+	switch x := a.(type) {
+	case bool:
+		y := b.(bool)
+		switch {
+		case x == y:
+			return 0
+		case !x:
+			return -1
+		}
+		return 1
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case float64:
+		return compareFloat(x, b.(float64))
+	case Decimal:
+		return CompareDecimal(x, b.(Decimal))
+	case string:
+		return cmp.Compare(x, b.(string))
+	case []byte:
+		return bytes.Compare(x, b.([]byte))
+	case DDate:
+		return cmp.Compare(x, b.(DDate))
+	case DTimestamp:
+		return cmp.Compare(x, b.(DTimestamp))
+	case DInterval:
+		return cmp.Compare(x.approxMicros(), b.(DInterval).approxMicros())
+	}
+	panic(fmt.Sprintf("types.Compare: unsupported datum %T", a))
+}
+
+// compareFloat orders floats as PostgreSQL does: NaN above everything, and
+// equal to itself.
+func compareFloat(x, y float64) int {
+	xn, yn := math.IsNaN(x), math.IsNaN(y)
+	switch {
+	case xn && yn:
+		return 0
+	case xn:
+		return 1
+	case yn:
+		return -1
+	}
+	return cmp.Compare(x, y)
+}
+
+// approxMicros is the interval's length with PostgreSQL's 30-day months,
+// which is how PostgreSQL compares intervals.
+func (v DInterval) approxMicros() int64 {
+	const day = 24 * 60 * 60 * 1e6
+	return int64(v.Months)*30*day + int64(v.Days)*day + v.Micros
+}
+
+// Micros is the interval as a fixed duration (30-day months, 24-hour days),
+// as windowing uses it.
+func (v DInterval) FixedMicros() int64 { return v.approxMicros() }
