@@ -1,0 +1,601 @@
+package sql
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/pingcap/tidb/pkg/parser/opcode"
+	driver "github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/weir-db/weir/types"
+)
+
+// scopeCol is one column visible to expressions.
+type scopeCol struct {
+	qual   string // table name or alias
+	name   string
+	typ    types.Type
+	hidden bool
+}
+
+// scope is the set of columns an expression can name, in input order.
+type scope struct {
+	cols []scopeCol
+}
+
+func scopeOf(rel Rel, qual string) *scope {
+	s := &scope{}
+	for _, c := range rel.Columns() {
+		s.cols = append(s.cols, scopeCol{qual: qual, name: c.Name, typ: c.Type, hidden: c.Hidden})
+	}
+	return s
+}
+
+// exprBinder binds TiDB expressions against a scope. When aggs is non-nil,
+// aggregate calls are collected into it and replaced by placeholders.
+type exprBinder struct {
+	scope *scope
+	norm  *normalized
+	aggs  *[]AggCall
+	// aggArgs binds aggregate arguments (the pre-aggregation scope).
+	inAgg bool
+	what  string // clause name for errors ("WHERE", "GROUP BY", ...)
+}
+
+// aggRef is a placeholder for the i-th collected aggregate, replaced by a
+// column reference once the Aggregate node exists.
+type aggRef struct {
+	idx int
+	t   types.Type
+}
+
+func (a *aggRef) Type() types.Type { return a.t }
+func (*aggRef) expr()              {}
+
+func (b *exprBinder) errAt(node ast.Node, code, format string, args ...any) *types.Error {
+	e := types.Errorf(code, format, args...)
+	if b.norm != nil && node != nil {
+		if off := node.OriginTextPosition(); off > 0 || off == 0 {
+			e.Position = b.norm.origPos(off) + 1
+		}
+	}
+	return e
+}
+
+func (b *exprBinder) bind(n ast.ExprNode) (Expr, error) {
+	switch e := n.(type) {
+	case *ast.ParenthesesExpr:
+		return b.bind(e.Expr)
+	case *driver.ValueExpr:
+		return b.bindValue(e)
+	case *ast.ColumnNameExpr:
+		return b.bindColumn(e)
+	case *ast.BinaryOperationExpr:
+		return b.bindBinary(e)
+	case *ast.UnaryOperationExpr:
+		v, err := b.bind(e.V)
+		if err != nil {
+			return nil, err
+		}
+		switch e.Op {
+		case opcode.Minus:
+			if c, ok := v.(*Const); ok {
+				return negateConst(c)
+			}
+			if !v.Type().IsNumeric() && v.Type().Family != types.Interval {
+				return nil, b.errAt(e, types.CodeUndefinedFunction, "operator does not exist: - %s", v.Type())
+			}
+			return &Call{Func: "neg", Args: []Expr{v}, T: v.Type()}, nil
+		case opcode.Plus:
+			return v, nil
+		case opcode.Not, opcode.Not2:
+			v, err := b.coerceBool(v, e, "NOT")
+			if err != nil {
+				return nil, err
+			}
+			return &Call{Func: "not", Args: []Expr{v}, T: types.TBool}, nil
+		}
+		return nil, b.errAt(e, types.CodeFeatureNotSupported, "operator %s is not supported", e.Op)
+	case *ast.IsNullExpr:
+		v, err := b.bind(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		fn := "is_null"
+		if e.Not {
+			fn = "is_not_null"
+		}
+		return &Call{Func: fn, Args: []Expr{v}, T: types.TBool}, nil
+	case *ast.IsTruthExpr:
+		v, err := b.bind(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = b.coerceBool(v, e, "IS TRUE"); err != nil {
+			return nil, err
+		}
+		fn := map[bool]string{true: "is_true", false: "is_false"}[e.True != 0]
+		c := Expr(&Call{Func: fn, Args: []Expr{v}, T: types.TBool})
+		if e.Not {
+			c = &Call{Func: "not", Args: []Expr{c}, T: types.TBool}
+		}
+		return c, nil
+	case *ast.BetweenExpr:
+		v, err := b.bind(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		lo, err := b.bind(e.Left)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := b.bind(e.Right)
+		if err != nil {
+			return nil, err
+		}
+		ge, err := b.compare(e, ">=", v, lo)
+		if err != nil {
+			return nil, err
+		}
+		le, err := b.compare(e, "<=", v, hi)
+		if err != nil {
+			return nil, err
+		}
+		c := Expr(&Call{Func: "and", Args: []Expr{ge, le}, T: types.TBool})
+		if e.Not {
+			c = &Call{Func: "not", Args: []Expr{c}, T: types.TBool}
+		}
+		return c, nil
+	case *ast.PatternInExpr:
+		if e.Sel != nil {
+			return nil, b.errAt(e, types.CodeFeatureNotSupported, "IN (subquery) is not supported yet")
+		}
+		v, err := b.bind(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		var c Expr
+		for _, item := range e.List {
+			x, err := b.bind(item)
+			if err != nil {
+				return nil, err
+			}
+			eq, err := b.compare(e, "=", v, x)
+			if err != nil {
+				return nil, err
+			}
+			if c == nil {
+				c = eq
+			} else {
+				c = &Call{Func: "or", Args: []Expr{c, eq}, T: types.TBool}
+			}
+		}
+		if e.Not {
+			c = &Call{Func: "not", Args: []Expr{c}, T: types.TBool}
+		}
+		return c, nil
+	case *ast.PatternLikeOrIlikeExpr:
+		v, err := b.bind(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		p, err := b.bind(e.Pattern)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = coerce(v, types.TText); err != nil {
+			return nil, err
+		}
+		if p, err = coerce(p, types.TText); err != nil {
+			return nil, err
+		}
+		fn := "like"
+		if !e.IsLike {
+			fn = "ilike"
+		}
+		if e.Not {
+			fn = "not_" + fn
+		}
+		return &Call{Func: fn, Args: []Expr{v, p}, T: types.TBool}, nil
+	case *ast.CaseExpr:
+		return b.bindCase(e)
+	case *ast.AggregateFuncExpr:
+		return b.bindAggregate(e, nil)
+	case *ast.FuncCallExpr:
+		return b.bindFunc(e)
+	case *ast.DefaultExpr:
+		return nil, b.errAt(e, types.CodeFeatureNotSupported, "DEFAULT is not supported")
+	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
+		return nil, b.errAt(n, types.CodeFeatureNotSupported, "subqueries in expressions are not supported yet")
+	}
+	return nil, b.errAt(n, types.CodeFeatureNotSupported, "expression %T is not supported", n)
+}
+
+func (b *exprBinder) bindValue(e *driver.ValueExpr) (Expr, error) {
+	switch v := e.GetValue().(type) {
+	case nil:
+		return &Const{T: types.TUnknown}, nil
+	case int64:
+		if v >= -1<<31 && v < 1<<31 {
+			return &Const{Value: v, T: types.TInt4}, nil
+		}
+		return &Const{Value: v, T: types.TInt8}, nil
+	case uint64:
+		d, err := types.ParseDecimal(fmt.Sprint(v))
+		if err != nil {
+			return nil, err
+		}
+		return &Const{Value: d, T: types.NumericOf(0)}, nil
+	case float64:
+		return &Const{Value: v, T: types.TFloat8}, nil
+	case *driver.MyDecimal:
+		d, err := types.ParseDecimal(v.String())
+		if err != nil {
+			return nil, err
+		}
+		return &Const{Value: d, T: types.NumericOf(d.Scale)}, nil
+	case string:
+		return &Const{Value: v, T: types.TUnknown}, nil
+	case []byte:
+		return &Const{Value: string(v), T: types.TUnknown}, nil
+	}
+	return nil, b.errAt(e, types.CodeFeatureNotSupported, "literal %v is not supported", e.GetValue())
+}
+
+func negateConst(c *Const) (Expr, error) {
+	switch v := c.Value.(type) {
+	case int64:
+		return &Const{Value: -v, T: c.T}, nil
+	case float64:
+		return &Const{Value: -v, T: c.T}, nil
+	case types.Decimal:
+		return &Const{Value: types.Decimal{Coef: v.Coef.Negate(), Scale: v.Scale}, T: c.T}, nil
+	}
+	return &Call{Func: "neg", Args: []Expr{c}, T: c.T}, nil
+}
+
+func (b *exprBinder) bindColumn(e *ast.ColumnNameExpr) (Expr, error) {
+	name := e.Name.Name.L
+	if e.Name.Name.O != "" && e.Name.Name.O != e.Name.Name.L && isQuotedIn(b.norm, e) {
+		name = e.Name.Name.O
+	}
+	qual := e.Name.Table.L
+	found := -1
+	for i, c := range b.scope.cols {
+		if c.name != name || qual != "" && c.qual != qual {
+			continue
+		}
+		if found >= 0 {
+			return nil, b.errAt(e, types.CodeAmbiguousColumn, "column reference \"%s\" is ambiguous", name)
+		}
+		found = i
+	}
+	if found < 0 {
+		if qual != "" {
+			known := false
+			for _, c := range b.scope.cols {
+				if c.qual == qual {
+					known = true
+				}
+			}
+			if !known {
+				return nil, b.errAt(e, types.CodeUndefinedTable, "missing FROM-clause entry for table \"%s\"", qual)
+			}
+			return nil, b.errAt(e, types.CodeUndefinedColumn, "column %s.%s does not exist", qual, name)
+		}
+		return nil, b.errAt(e, types.CodeUndefinedColumn, "column \"%s\" does not exist", name)
+	}
+	c := b.scope.cols[found]
+	return &ColRef{Idx: found, T: c.typ, Name: c.name}, nil
+}
+
+// isQuotedIn reports whether the identifier was written in quotes (which
+// the normalizer turned into backquotes), so its case is kept.
+func isQuotedIn(norm *normalized, e *ast.ColumnNameExpr) bool {
+	if norm == nil {
+		return false
+	}
+	return strings.Contains(norm.text, "`"+e.Name.Name.O+"`")
+}
+
+var binaryOps = map[opcode.Op]string{
+	opcode.Plus: "+", opcode.Minus: "-", opcode.Mul: "*", opcode.Div: "/", opcode.Mod: "%", opcode.IntDiv: "/",
+	opcode.EQ: "=", opcode.NE: "<>", opcode.LT: "<", opcode.LE: "<=", opcode.GT: ">", opcode.GE: ">=",
+	opcode.LogicAnd: "and", opcode.LogicOr: "or",
+}
+
+func (b *exprBinder) bindBinary(e *ast.BinaryOperationExpr) (Expr, error) {
+	op, ok := binaryOps[e.Op]
+	if !ok {
+		return nil, b.errAt(e, types.CodeFeatureNotSupported, "operator %s is not supported", e.Op)
+	}
+	l, err := b.bind(e.L)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bind(e.R)
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case "and", "or":
+		if l, err = b.coerceBool(l, e, strings.ToUpper(op)); err != nil {
+			return nil, err
+		}
+		if r, err = b.coerceBool(r, e, strings.ToUpper(op)); err != nil {
+			return nil, err
+		}
+		return &Call{Func: op, Args: []Expr{l, r}, T: types.TBool}, nil
+	case "=", "<>", "<", "<=", ">", ">=":
+		return b.compare(e, op, l, r)
+	}
+	return b.arith(e, op, l, r)
+}
+
+func (b *exprBinder) arith(node ast.Node, op string, l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
+	// Unknown literals take the other side's type.
+	if lt.Family == types.Unknown && rt.Family != types.Unknown {
+		lt = rt
+		if rt.IsTime() && (op == "+" || op == "-") {
+			lt = types.TInterval
+		}
+	}
+	if rt.Family == types.Unknown && lt.Family != types.Unknown {
+		rt = lt
+		if lt.IsTime() && (op == "+" || op == "-") {
+			rt = types.TInterval
+		}
+	}
+	if lt.Family == types.Unknown && rt.Family == types.Unknown {
+		lt, rt = types.TText, types.TText
+	}
+	res, ok := arithResult(op, lt, rt)
+	if !ok {
+		return nil, b.errAt(node, types.CodeUndefinedFunction, "operator does not exist: %s %s %s", l.Type(), op, r.Type())
+	}
+	var err error
+	if lt.IsNumeric() && rt.IsNumeric() {
+		u := unifyNumeric(lt, rt)
+		if l, err = coerce(l, u); err != nil {
+			return nil, err
+		}
+		if r, err = coerce(r, u); err != nil {
+			return nil, err
+		}
+	} else {
+		if l, err = coerce(l, lt); err != nil {
+			return nil, err
+		}
+		if r, err = coerce(r, rt); err != nil {
+			return nil, err
+		}
+	}
+	return foldConst(&Call{Func: op, Args: []Expr{l, r}, T: res}), nil
+}
+
+// compare binds a comparison, converting both sides to a common type.
+func (b *exprBinder) compare(node ast.Node, op string, l, r Expr) (Expr, error) {
+	t, err := commonType(op, []Expr{l, r})
+	if err != nil {
+		return nil, types.AsError(err).WithPosition(b.errAt(node, "", "").Position)
+	}
+	if l, err = coerce(l, t); err != nil {
+		return nil, err
+	}
+	if r, err = coerce(r, t); err != nil {
+		return nil, err
+	}
+	return &Call{Func: op, Args: []Expr{l, r}, T: types.TBool}, nil
+}
+
+func (b *exprBinder) coerceBool(e Expr, node ast.Node, what string) (Expr, error) {
+	switch e.Type().Family {
+	case types.Bool:
+		return e, nil
+	case types.Unknown:
+		return coerce(e, types.TBool)
+	}
+	return nil, b.errAt(node, types.CodeDatatypeMismatch, "argument of %s must be type boolean, not type %s", what, e.Type())
+}
+
+func (b *exprBinder) bindCase(e *ast.CaseExpr) (Expr, error) {
+	var operand Expr
+	if e.Value != nil {
+		v, err := b.bind(e.Value)
+		if err != nil {
+			return nil, err
+		}
+		operand = v
+	}
+	c := &Case{}
+	var results []Expr
+	for _, w := range e.WhenClauses {
+		cond, err := b.bind(w.Expr)
+		if err != nil {
+			return nil, err
+		}
+		if operand != nil {
+			if cond, err = b.compare(w, "=", operand, cond); err != nil {
+				return nil, err
+			}
+		} else if cond, err = b.coerceBool(cond, w, "CASE/WHEN"); err != nil {
+			return nil, err
+		}
+		then, err := b.bind(w.Result)
+		if err != nil {
+			return nil, err
+		}
+		c.Whens = append(c.Whens, When{Cond: cond, Then: then})
+		results = append(results, then)
+	}
+	if e.ElseClause != nil {
+		el, err := b.bind(e.ElseClause)
+		if err != nil {
+			return nil, err
+		}
+		c.Else = el
+		results = append(results, el)
+	}
+	t, err := commonType("CASE", results)
+	if err != nil {
+		return nil, err
+	}
+	if t.Family == types.Unknown {
+		t = types.TText
+	}
+	for i := range c.Whens {
+		if c.Whens[i].Then, err = coerce(c.Whens[i].Then, t); err != nil {
+			return nil, err
+		}
+	}
+	if c.Else != nil {
+		if c.Else, err = coerce(c.Else, t); err != nil {
+			return nil, err
+		}
+	}
+	c.T = t
+	return c, nil
+}
+
+func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
+	name := e.FnName.L
+	switch name {
+	case "__cast":
+		v, err := b.bind(e.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		tn := e.Args[1].(*driver.ValueExpr).GetString()
+		t, err := types.ParseTypeName(tn)
+		if err != nil {
+			return nil, types.AsError(err).WithPosition(b.errAt(e, "", "").Position)
+		}
+		return castExpr(v, t)
+	case "__interval":
+		s := e.Args[0].(*driver.ValueExpr).GetString()
+		iv, err := types.ParseInterval(s)
+		if err != nil {
+			return nil, types.AsError(err).WithPosition(b.errAt(e, "", "").Position)
+		}
+		return &Const{Value: iv, T: types.TInterval}, nil
+	case "__bool":
+		return &Const{Value: e.Args[0].(*driver.ValueExpr).GetString() == "t", T: types.TBool}, nil
+	case "__filter":
+		agg, ok := e.Args[0].(*ast.AggregateFuncExpr)
+		if !ok {
+			return nil, b.errAt(e, types.CodeSyntaxError, "FILTER specified, but %s is not an aggregate function", "expression")
+		}
+		return b.bindAggregate(agg, e.Args[1])
+	case "concat":
+		if len(e.Args) == 2 && b.norm != nil && strings.Contains(b.norm.text, "||") {
+			l, err := b.bind(e.Args[0])
+			if err != nil {
+				return nil, err
+			}
+			r, err := b.bind(e.Args[1])
+			if err != nil {
+				return nil, err
+			}
+			if l, err = coerceToText(l); err != nil {
+				return nil, err
+			}
+			if r, err = coerceToText(r); err != nil {
+				return nil, err
+			}
+			return &Call{Func: "concat", Args: []Expr{l, r}, T: types.TText}, nil
+		}
+	}
+	if isAggregate(name) {
+		return nil, b.errAt(e, types.CodeUndefinedFunction, "function %s does not exist", name)
+	}
+	f, ok := scalarFuncs[name]
+	if !ok {
+		return nil, b.errAt(e, types.CodeUndefinedFunction, "function %s does not exist", name)
+	}
+	args := make([]Expr, len(e.Args))
+	for i, a := range e.Args {
+		v, err := b.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	t, args, err := f(args)
+	if err != nil {
+		return nil, types.AsError(err).WithPosition(b.errAt(e, "", "").Position)
+	}
+	return &Call{Func: name, Args: args, T: t}, nil
+}
+
+func coerceToText(e Expr) (Expr, error) {
+	if e.Type().IsString() {
+		return e, nil
+	}
+	if c, ok := e.(*Const); ok && c.T.Family == types.Unknown {
+		return &Const{Value: c.Value, T: types.TText}, nil
+	}
+	return castExpr(e, types.TText)
+}
+
+func (b *exprBinder) bindAggregate(e *ast.AggregateFuncExpr, filter ast.ExprNode) (Expr, error) {
+	name := strings.ToLower(e.F)
+	if b.aggs == nil {
+		return nil, b.errAt(e, types.CodeGroupingError, "aggregate functions are not allowed in %s", b.what)
+	}
+	if b.inAgg {
+		return nil, b.errAt(e, types.CodeGroupingError, "aggregate function calls cannot be nested")
+	}
+	inner := &exprBinder{scope: b.scope, norm: b.norm, aggs: b.aggs, inAgg: true, what: "aggregate"}
+	call := AggCall{Func: name, Distinct: e.Distinct}
+	star := name == "count" && len(e.Args) == 1 && isStarArg(e.Args[0])
+	if star {
+		call.Func = "count_star"
+	} else {
+		if len(e.Args) != 1 {
+			return nil, b.errAt(e, types.CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(e.Args))
+		}
+		a, err := inner.bind(e.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		if a.Type().Family == types.Unknown {
+			if a, err = coerce(a, types.TText); err != nil {
+				return nil, err
+			}
+		}
+		call.Args = []Expr{a}
+	}
+	argType := types.TUnknown
+	if len(call.Args) > 0 {
+		argType = call.Args[0].Type()
+	}
+	t, err := aggResult(call.Func, argType)
+	if err != nil {
+		return nil, types.AsError(err).WithPosition(b.errAt(e, "", "").Position)
+	}
+	call.Type = t
+	if filter != nil {
+		f, err := inner.bind(filter)
+		if err != nil {
+			return nil, err
+		}
+		if f, err = inner.coerceBool(f, filter, "FILTER"); err != nil {
+			return nil, err
+		}
+		call.Filter = f
+	}
+	*b.aggs = append(*b.aggs, call)
+	return &aggRef{idx: len(*b.aggs) - 1, t: t}, nil
+}
+
+// isStarArg recognizes count(*): TiDB gives it a literal 1 argument.
+func isStarArg(n ast.ExprNode) bool {
+	v, ok := n.(*driver.ValueExpr)
+	if !ok {
+		return false
+	}
+	i, ok := v.GetValue().(int64)
+	// count(1) and count(*) count the same rows.
+	return ok && i == 1
+}

@@ -1,0 +1,403 @@
+package sql
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/weir-db/weir/types"
+)
+
+// normalized is statement text rewritten for the TiDB parser, with a map
+// back to the user's text.
+type normalized struct {
+	text string
+	// spans maps each emitted piece's start in text to the byte position of
+	// the user's token it came from; sorted by normalized offset.
+	spans []span
+	// windows are the window table functions cut out of FROM clauses; the
+	// placeholder table __weir_window_<i> stands for windows[i].
+	windows []windowCall
+}
+
+type span struct{ norm, orig int }
+
+// windowCall is TUMBLE/HOP/SESSION(...) as written: its kind and the tokens
+// of each argument.
+type windowCall struct {
+	kind string // "tumble", "hop", "session"
+	args [][]Token
+	pos  int
+}
+
+// origPos maps an offset in the normalized text back to the user's text.
+func (n *normalized) origPos(off int) int {
+	best := 0
+	for _, s := range n.spans {
+		if s.norm > off {
+			break
+		}
+		best = s.orig
+	}
+	return best
+}
+
+// normalizer rewrites PostgreSQL token streams into text the TiDB parser
+// (in PIPES_AS_CONCAT, ANSI_QUOTES-free, no-backslash-escape mode) reads:
+//
+//	x::type, CAST(x AS type)        → __cast(x, 'type')
+//	INTERVAL '10' SECOND            → __interval('10 second')
+//	INTERVAL '10 seconds'           → __interval('10 seconds')
+//	TIMESTAMP '...', DATE '...'     → __cast('...', 'timestamp')
+//	agg(...) FILTER (WHERE c)       → __filter(agg(...), c)
+//	"Ident"                         → `Ident`
+//	TUMBLE/HOP/SESSION(...) in FROM → __weir_window_<i>
+type normalizer struct {
+	out     []piece
+	windows []windowCall
+}
+
+// piece is one emitted token; group marks the start of the primary
+// expression it belongs to, for casts that wrap what precedes them.
+type piece struct {
+	text string
+	orig int
+}
+
+func normalize(toks []Token) (*normalized, error) {
+	n := &normalizer{}
+	if err := n.emitRange(toks); err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	res := &normalized{windows: n.windows}
+	for i, p := range n.out {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		res.spans = append(res.spans, span{norm: b.Len(), orig: p.orig})
+		b.WriteString(p.text)
+	}
+	res.text = b.String()
+	return res, nil
+}
+
+func (n *normalizer) emit(text string, orig int) { n.out = append(n.out, piece{text, orig}) }
+
+// matchParen returns the index of the ')' closing the '(' at toks[i].
+func matchParen(toks []Token, i int) (int, error) {
+	depth := 0
+	for j := i; j < len(toks); j++ {
+		switch {
+		case toks[j].Kind == TokOp && (toks[j].Text == "(" || toks[j].Text == "["):
+			depth++
+		case toks[j].Kind == TokOp && (toks[j].Text == ")" || toks[j].Text == "]"):
+			depth--
+			if depth == 0 {
+				return j, nil
+			}
+		}
+	}
+	return 0, syntaxErrorAt(toks[i], "unbalanced parentheses")
+}
+
+func syntaxErrorAt(t Token, format string, args ...any) *types.Error {
+	e := types.Errorf(types.CodeSyntaxError, format, args...)
+	e.Position = t.Pos + 1
+	return e
+}
+
+// syntaxErrorNear is PostgreSQL's usual message.
+func syntaxErrorNear(t Token) error {
+	if t.Kind == TokEOF {
+		e := types.Errorf(types.CodeSyntaxError, "syntax error at end of input")
+		e.Position = t.Pos + 1
+		return e
+	}
+	return syntaxErrorAt(t, "syntax error at or near \"%s\"", tokenText(t))
+}
+
+func tokenText(t Token) string {
+	switch t.Kind {
+	case TokString:
+		return "'" + t.Text + "'"
+	case TokQuotedIdent:
+		return `"` + t.Text + `"`
+	}
+	return t.Text
+}
+
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// emitRange normalizes toks (excluding a trailing EOF token).
+func (n *normalizer) emitRange(toks []Token) error {
+	fromClause := false
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Kind == TokEOF {
+			break
+		}
+		next := Token{Kind: TokEOF}
+		if i+1 < len(toks) {
+			next = toks[i+1]
+		}
+		switch {
+		case t.Kind == TokIdent && (t.Is("from") || t.Is("join")):
+			fromClause = true
+			n.emit(t.Text, t.Pos)
+			continue
+		case t.Kind == TokIdent && (t.Is("where") || t.Is("group") || t.Is("having") || t.Is("order") || t.Is("limit") || t.Is("on") || t.Is("union") || t.Is("select")):
+			fromClause = t.Is("on") && false
+			n.emit(t.Text, t.Pos)
+			continue
+		case t.Kind == TokIdent && fromClause && t.Is("table") && next.Is("("):
+			// Flink's TABLE(TUMBLE(TABLE rel, DESCRIPTOR(ts), size)).
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			inner := append(append([]Token{{Kind: TokIdent, Text: "FROM", Pos: t.Pos}}, toks[i+2:end]...), Token{Kind: TokEOF})
+			saved := len(n.out)
+			if err := n.emitRange(inner); err != nil {
+				return err
+			}
+			n.out = append(n.out[:saved], n.out[saved+1:]...)
+			i = end
+			continue
+		case t.Kind == TokIdent && fromClause && (t.Is("tumble") || t.Is("hop") || t.Is("session")) && next.Is("("):
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			wc := windowCall{kind: strings.ToLower(t.Text), pos: t.Pos, args: splitArgs(toks[i+2 : end])}
+			n.emit("__weir_window_"+strconv.Itoa(len(n.windows)), t.Pos)
+			n.windows = append(n.windows, wc)
+			i = end
+			continue
+		case t.Kind == TokIdent && t.Is("interval") && next.Kind == TokString:
+			val := next.Text
+			j := i + 2
+			if j < len(toks) && toks[j].Kind == TokIdent && isIntervalUnit(toks[j].Text) {
+				val += " " + strings.ToLower(toks[j].Text)
+				j++
+			}
+			n.emit("__interval("+quoteString(val)+")", t.Pos)
+			i = j - 1
+			continue
+		case t.Kind == TokIdent && (t.Is("true") || t.Is("false")) && !next.Is("("):
+			n.emit("__bool('"+strings.ToLower(t.Text[:1])+"')", t.Pos)
+			continue
+		case t.Kind == TokIdent && (t.Is("timestamp") || t.Is("date") || t.Is("timestamptz")) && next.Kind == TokString:
+			n.emit("__cast("+quoteString(next.Text)+", "+quoteString(strings.ToLower(t.Text))+")", t.Pos)
+			i++
+			continue
+		case t.Kind == TokIdent && t.Is("cast") && next.Is("("):
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			as := -1
+			depth := 0
+			for j := i + 2; j < end; j++ {
+				if toks[j].Is("(") {
+					depth++
+				} else if toks[j].Is(")") {
+					depth--
+				} else if depth == 0 && toks[j].Kind == TokIdent && toks[j].Is("as") {
+					as = j
+				}
+			}
+			if as < 0 {
+				return syntaxErrorNear(toks[end])
+			}
+			n.emit("__cast(", t.Pos)
+			if err := n.emitRange(toks[i+2 : as]); err != nil {
+				return err
+			}
+			n.emit(", "+quoteString(typeText(toks[as+1:end])), toks[as].Pos)
+			n.emit(")", toks[end].Pos)
+			i = end
+			continue
+		case t.Kind == TokOp && t.Text == "::":
+			j := i + 1
+			tEnd := typeNameEnd(toks, j)
+			if tEnd == j {
+				return syntaxErrorNear(next)
+			}
+			start := n.primaryStart()
+			if start < 0 {
+				return syntaxErrorNear(t)
+			}
+			n.out = append(n.out[:start], append([]piece{{text: "__cast(", orig: n.out[start].orig}}, n.out[start:]...)...)
+			n.emit(", "+quoteString(typeText(toks[j:tEnd]))+")", t.Pos)
+			i = tEnd - 1
+			continue
+		case t.Kind == TokIdent && t.Is("filter") && next.Is("(") && i+2 < len(toks) && toks[i+2].Is("where"):
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			start := n.primaryStart()
+			if start < 0 {
+				return syntaxErrorNear(t)
+			}
+			n.out = append(n.out[:start], append([]piece{{text: "__filter(", orig: n.out[start].orig}}, n.out[start:]...)...)
+			n.emit(",", t.Pos)
+			if err := n.emitRange(toks[i+3 : end]); err != nil {
+				return err
+			}
+			n.emit(")", toks[end].Pos)
+			i = end
+			continue
+		case t.Kind == TokOp && t.Text == "(" && fromClause:
+			// A parenthesized subquery in FROM: its own clauses follow.
+			end, err := matchParen(toks, i)
+			if err != nil {
+				return err
+			}
+			n.emit("(", t.Pos)
+			if err := n.emitRange(toks[i+1 : end]); err != nil {
+				return err
+			}
+			n.emit(")", toks[end].Pos)
+			i = end
+			continue
+		}
+		switch t.Kind {
+		case TokString:
+			n.emit(quoteString(t.Text), t.Pos)
+		case TokQuotedIdent:
+			n.emit("`"+strings.ReplaceAll(t.Text, "`", "``")+"`", t.Pos)
+		case TokIdent:
+			n.emit(t.Text, t.Pos)
+		case TokParam:
+			return types.Errorf(types.CodeFeatureNotSupported, "parameters ($n) are not supported in this statement yet").WithPosition(t.Pos + 1)
+		default:
+			n.emit(t.Text, t.Pos)
+		}
+	}
+	return nil
+}
+
+// primaryStart finds where the primary expression ending the output so far
+// starts: a literal, a (qualified) name, a parenthesized group, or a
+// function call.
+func (n *normalizer) primaryStart() int {
+	i := len(n.out) - 1
+	if i < 0 {
+		return -1
+	}
+	if strings.HasSuffix(n.out[i].text, ")") && n.out[i].text == ")" {
+		depth := 0
+		for ; i >= 0; i-- {
+			txt := n.out[i].text
+			depth += strings.Count(txt, ")") - strings.Count(txt, "(")
+			if depth == 0 {
+				break
+			}
+		}
+		if i < 0 {
+			return -1
+		}
+		// A function name directly before the group belongs to it.
+		if i > 0 && isNamePiece(n.out[i-1].text) && !strings.HasSuffix(n.out[i].text, "(") {
+			i--
+		} else if strings.HasSuffix(n.out[i].text, "(") && n.out[i].text != "(" {
+			// "__cast(" style pieces carry their name.
+		} else if i > 0 && isNamePiece(n.out[i-1].text) && n.out[i].text == "(" {
+			i--
+		}
+	}
+	// Qualified names: a.b.c
+	for i >= 2 && n.out[i-1].text == "." && isNamePiece(n.out[i-2].text) {
+		i -= 2
+	}
+	return i
+}
+
+func isNamePiece(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '`' {
+		return true
+	}
+	if !isIdentStart(s[0]) {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "and", "or", "not", "select", "where", "when", "then", "else", "in", "is", "like", "between", "case", "on", "by", "having", "as":
+		return false
+	}
+	return true
+}
+
+// typeNameEnd returns the index after a type name starting at toks[j]:
+// words (double precision, timestamp with time zone), an optional modifier
+// list and array brackets.
+func typeNameEnd(toks []Token, j int) int {
+	start := j
+	for j < len(toks) && (toks[j].Kind == TokIdent || toks[j].Kind == TokQuotedIdent) {
+		if j > start {
+			w := strings.ToLower(toks[j].Text)
+			prev := strings.ToLower(toks[j-1].Text)
+			ok := w == "precision" && prev == "double" || w == "varying" && (prev == "character" || prev == "char") ||
+				(w == "with" || w == "without") && (prev == "timestamp" || prev == "time" || prev == ")") ||
+				w == "time" && (prev == "with" || prev == "without") || w == "zone" && prev == "time"
+			if !ok {
+				break
+			}
+		}
+		j++
+		if j < len(toks) && toks[j].Is(".") && j+1 < len(toks) && toks[j+1].Kind == TokIdent {
+			j += 2
+		}
+		if j < len(toks) && toks[j].Is("(") {
+			end, err := matchParen(toks, j)
+			if err != nil {
+				return start
+			}
+			j = end + 1
+		}
+	}
+	for j+1 < len(toks) && toks[j].Is("[") && toks[j+1].Is("]") {
+		j += 2
+	}
+	return j
+}
+
+func typeText(toks []Token) string {
+	var parts []string
+	for _, t := range toks {
+		parts = append(parts, t.Text)
+	}
+	return strings.Join(parts, " ")
+}
+
+func splitArgs(toks []Token) [][]Token {
+	var out [][]Token
+	depth, start := 0, 0
+	for i, t := range toks {
+		switch {
+		case t.Is("(") || t.Is("["):
+			depth++
+		case t.Is(")") || t.Is("]"):
+			depth--
+		case depth == 0 && t.Is(","):
+			out = append(out, toks[start:i])
+			start = i + 1
+		}
+	}
+	if len(toks) > 0 {
+		out = append(out, toks[start:])
+	}
+	return out
+}
+
+func isIntervalUnit(s string) bool {
+	switch strings.ToLower(s) {
+	case "microsecond", "millisecond", "second", "minute", "hour", "day", "week", "month", "year",
+		"microseconds", "milliseconds", "seconds", "minutes", "hours", "days", "weeks", "months", "years":
+		return true
+	}
+	return false
+}
