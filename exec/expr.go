@@ -1,0 +1,427 @@
+package exec
+
+import (
+	"math"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/decimal128"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/weir-db/weir/types"
+)
+
+// Expr is a compiled scalar expression. EvalRow evaluates it over one row
+// of datums; Eval evaluates it over a chunk into a new Arrow column.
+type Expr interface {
+	Type() types.Type
+	EvalRow(row []types.Datum) (types.Datum, error)
+}
+
+// ColRef reads an input column.
+type ColRef struct {
+	Idx int
+	T   types.Type
+}
+
+// Const is a constant.
+type Const struct {
+	V types.Datum
+	T types.Type
+}
+
+// Call applies a function (names as in the sql package's registry).
+type Call struct {
+	Func string
+	Args []Expr
+	T    types.Type
+	re   *regexp.Regexp // compiled LIKE pattern when the pattern is constant
+}
+
+// Cast converts to T.
+type Cast struct {
+	E Expr
+	T types.Type
+}
+
+// Case is a searched CASE.
+type Case struct {
+	Conds, Thens []Expr
+	Else         Expr
+	T            types.Type
+}
+
+func (e *ColRef) Type() types.Type { return e.T }
+func (e *Const) Type() types.Type  { return e.T }
+func (e *Call) Type() types.Type   { return e.T }
+func (e *Cast) Type() types.Type   { return e.T }
+func (e *Case) Type() types.Type   { return e.T }
+
+func (e *ColRef) EvalRow(row []types.Datum) (types.Datum, error) { return row[e.Idx], nil }
+func (e *Const) EvalRow([]types.Datum) (types.Datum, error)      { return e.V, nil }
+
+func (e *Cast) EvalRow(row []types.Datum) (types.Datum, error) {
+	v, err := e.E.EvalRow(row)
+	if err != nil {
+		return nil, err
+	}
+	return types.Cast(v, e.E.Type(), e.T)
+}
+
+func (e *Case) EvalRow(row []types.Datum) (types.Datum, error) {
+	for i, c := range e.Conds {
+		v, err := c.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		if v == true {
+			return e.Thens[i].EvalRow(row)
+		}
+	}
+	if e.Else == nil {
+		return nil, nil
+	}
+	return e.Else.EvalRow(row)
+}
+
+// Eval evaluates e over every row of c into a new column.
+func Eval(e Expr, c *Chunk) (arrow.Array, error) {
+	if cr, ok := e.(*ColRef); ok {
+		col := c.Rec.Column(cr.Idx)
+		col.Retain()
+		return col, nil
+	}
+	b := array.NewBuilder(memory.DefaultAllocator, e.Type().ArrowType())
+	defer b.Release()
+	row := make([]types.Datum, 0, len(c.Types))
+	for i := 0; i < c.Len(); i++ {
+		row = c.Row(i, row)
+		v, err := e.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		types.AppendDatum(b, e.Type(), v)
+	}
+	return b.NewArray(), nil
+}
+
+func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
+	switch e.Func {
+	case "and", "or":
+		return e.evalLogic(row)
+	case "coalesce":
+		for _, a := range e.Args {
+			v, err := a.EvalRow(row)
+			if err != nil || v != nil {
+				return v, err
+			}
+		}
+		return nil, nil
+	}
+	var args [3]types.Datum
+	for i, a := range e.Args {
+		v, err := a.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	x, y := args[0], args[1]
+	switch e.Func {
+	case "is_null":
+		return x == nil, nil
+	case "is_not_null":
+		return x != nil, nil
+	case "is_true":
+		return x == true, nil
+	case "is_false":
+		return x == false, nil
+	}
+	// Every other function is strict: NULL in, NULL out.
+	for i := range e.Args {
+		if args[i] == nil {
+			return nil, nil
+		}
+	}
+	switch e.Func {
+	case "not":
+		return !x.(bool), nil
+	case "=", "<>", "<", "<=", ">", ">=":
+		c := types.Compare(x, y)
+		switch e.Func {
+		case "=":
+			return c == 0, nil
+		case "<>":
+			return c != 0, nil
+		case "<":
+			return c < 0, nil
+		case "<=":
+			return c <= 0, nil
+		case ">":
+			return c > 0, nil
+		}
+		return c >= 0, nil
+	case "+", "-", "*", "/", "%":
+		return arith(e.Func, x, y, e.T)
+	case "neg":
+		switch v := x.(type) {
+		case int64:
+			if v == math.MinInt64 {
+				return nil, types.Errorf(types.CodeNumericValueOutOfRange, "%s out of range", e.T)
+			}
+			return types.CheckIntRange(e.T, -v)
+		case float64:
+			return -v, nil
+		case types.Decimal:
+			return types.Decimal{Coef: v.Coef.Negate(), Scale: v.Scale}, nil
+		case types.DInterval:
+			return types.DInterval{Months: -v.Months, Days: -v.Days, Micros: -v.Micros}, nil
+		}
+	case "concat":
+		return x.(string) + y.(string), nil
+	case "like", "not_like", "ilike", "not_ilike":
+		re := e.re
+		if re == nil {
+			var err error
+			if re, err = likeRegexp(y.(string), strings.Contains(e.Func, "ilike")); err != nil {
+				return nil, err
+			}
+			if _, ok := e.Args[1].(*Const); ok {
+				e.re = re
+			}
+		}
+		m := re.MatchString(x.(string))
+		if strings.HasPrefix(e.Func, "not_") {
+			return !m, nil
+		}
+		return m, nil
+	case "lower":
+		return strings.ToLower(x.(string)), nil
+	case "upper":
+		return strings.ToUpper(x.(string)), nil
+	case "length", "char_length":
+		return int64(utf8.RuneCountInString(x.(string))), nil
+	case "abs":
+		switch v := x.(type) {
+		case int64:
+			if v < 0 {
+				return types.CheckIntRange(e.T, -v)
+			}
+			return v, nil
+		case float64:
+			return math.Abs(v), nil
+		case types.Decimal:
+			return types.Decimal{Coef: v.Coef.Abs(), Scale: v.Scale}, nil
+		}
+	}
+	return nil, types.Errorf(types.CodeUndefinedFunction, "function %s is not implemented for %T", e.Func, x)
+}
+
+// evalLogic is SQL's three-valued AND/OR.
+func (e *Call) evalLogic(row []types.Datum) (types.Datum, error) {
+	and := e.Func == "and"
+	sawNull := false
+	for _, a := range e.Args {
+		v, err := a.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case v == nil:
+			sawNull = true
+		case v.(bool) != and:
+			return !and, nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return and, nil
+}
+
+var errDivByZero = types.Errorf(types.CodeDivisionByZero, "division by zero")
+
+func arith(op string, x, y types.Datum, t types.Type) (types.Datum, error) {
+	switch a := x.(type) {
+	case int64:
+		b := y.(int64)
+		var r int64
+		switch op {
+		case "+":
+			r = a + b
+			if (r > a) != (b > 0) {
+				return nil, outOfRange(t)
+			}
+		case "-":
+			r = a - b
+			if (r < a) != (b > 0) {
+				return nil, outOfRange(t)
+			}
+		case "*":
+			if a != 0 && b != 0 {
+				r = a * b
+				if r/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+					return nil, outOfRange(t)
+				}
+			}
+		case "/":
+			if b == 0 {
+				return nil, errDivByZero
+			}
+			if a == math.MinInt64 && b == -1 {
+				return nil, outOfRange(t)
+			}
+			r = a / b
+		case "%":
+			if b == 0 {
+				return nil, errDivByZero
+			}
+			if b == -1 {
+				return int64(0), nil
+			}
+			r = a % b
+		}
+		if t.IsInteger() {
+			if _, err := types.CheckIntRange(t, r); err != nil {
+				return nil, outOfRange(t)
+			}
+		}
+		return r, nil
+	case float64:
+		b := y.(float64)
+		switch op {
+		case "+":
+			return a + b, nil
+		case "-":
+			return a - b, nil
+		case "*":
+			return a * b, nil
+		case "/":
+			if b == 0 {
+				return nil, errDivByZero
+			}
+			return a / b, nil
+		case "%":
+			if b == 0 {
+				return nil, errDivByZero
+			}
+			return math.Mod(a, b), nil
+		}
+	case types.Decimal:
+		return decimalArith(op, a, y.(types.Decimal), t)
+	case types.DTimestamp:
+		switch b := y.(type) {
+		case types.DInterval:
+			if op == "-" {
+				b = types.DInterval{Months: -b.Months, Days: -b.Days, Micros: -b.Micros}
+			}
+			return addInterval(a, b), nil
+		case types.DTimestamp:
+			d := int64(a - b)
+			days := d / 86400e6
+			return types.DInterval{Days: int32(days), Micros: d - days*86400e6}, nil
+		}
+	case types.DInterval:
+		switch b := y.(type) {
+		case types.DInterval:
+			if op == "-" {
+				b = types.DInterval{Months: -b.Months, Days: -b.Days, Micros: -b.Micros}
+			}
+			return types.DInterval{Months: a.Months + b.Months, Days: a.Days + b.Days, Micros: a.Micros + b.Micros}, nil
+		case types.DTimestamp:
+			return addInterval(b, a), nil
+		}
+	}
+	return nil, types.Errorf(types.CodeUndefinedFunction, "operator %s is not implemented for %T", op, x)
+}
+
+func outOfRange(t types.Type) error {
+	return types.Errorf(types.CodeNumericValueOutOfRange, "%s out of range", t)
+}
+
+func addInterval(ts types.DTimestamp, iv types.DInterval) types.DTimestamp {
+	if iv.Months != 0 || iv.Days != 0 {
+		tm := time.UnixMicro(int64(ts)).UTC().AddDate(0, int(iv.Months), int(iv.Days))
+		ts = types.DTimestamp(tm.UnixMicro())
+	}
+	return ts + types.DTimestamp(iv.Micros)
+}
+
+func decimalArith(op string, a, b types.Decimal, t types.Type) (types.Datum, error) {
+	s := max(a.Scale, b.Scale)
+	switch op {
+	case "+":
+		return types.Decimal{Coef: a.Rescale(s).Coef.Add(b.Rescale(s).Coef), Scale: s}.Rescale(t.Scale), nil
+	case "-":
+		return types.Decimal{Coef: a.Rescale(s).Coef.Sub(b.Rescale(s).Coef), Scale: s}.Rescale(t.Scale), nil
+	case "*":
+		return types.Decimal{Coef: a.Coef.Mul(b.Coef), Scale: a.Scale + b.Scale}.Rescale(t.Scale), nil
+	case "/", "%":
+		if b.Coef.Sign() == 0 {
+			return nil, errDivByZero
+		}
+		if op == "%" {
+			_, rem := a.Rescale(s).Coef.Div(b.Rescale(s).Coef)
+			return types.Decimal{Coef: rem, Scale: s}.Rescale(t.Scale), nil
+		}
+		return DivideDecimal(a, b, t.Scale), nil
+	}
+	return nil, types.Errorf(types.CodeUndefinedFunction, "operator %s is not implemented for numeric", op)
+}
+
+// DivideDecimal computes a / b rounded half away from zero to scale.
+func DivideDecimal(a, b types.Decimal, scale int32) types.Decimal {
+	// a/b at scale s: (a.coef * 10^(s + 1 + b.scale - a.scale)) / b.coef, then round the extra digit.
+	shift := scale + 1 + b.Scale - a.Scale
+	num := a.Coef
+	if shift >= 0 {
+		num = num.IncreaseScaleBy(shift)
+	} else {
+		num = num.ReduceScaleBy(-shift, false)
+	}
+	q, _ := num.Div(b.Coef)
+	ten := decimal128.FromI64(10)
+	last, rem := q.Div(ten)
+	abs := rem.Abs()
+	if abs.Cmp(decimal128.FromI64(5)) >= 0 {
+		if q.Sign() < 0 {
+			last = last.Sub(decimal128.FromI64(1))
+		} else {
+			last = last.Add(decimal128.FromI64(1))
+		}
+	}
+	return types.Decimal{Coef: last, Scale: scale}
+}
+
+// likeRegexp translates a LIKE pattern (with \ as the escape) into an
+// anchored regular expression.
+func likeRegexp(p string, fold bool) (*regexp.Regexp, error) {
+	var b strings.Builder
+	if fold {
+		b.WriteString("(?is)^")
+	} else {
+		b.WriteString("(?s)^")
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+			} else {
+				return nil, types.Errorf(types.CodeInvalidParameterValue, "LIKE pattern must not end with escape character")
+			}
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
+}

@@ -1,0 +1,48 @@
+package exec
+
+import (
+	"github.com/weir-db/weir/types"
+)
+
+// Tumble assigns each row to its tumbling window, appending window_start
+// and window_end: start = floor((ts - offset) / size) * size + offset.
+// Rows with a NULL time belong to no window and are dropped.
+type Tumble struct {
+	TimeCol      int
+	Size, Offset int64 // microseconds
+}
+
+// WindowStart is the start of the tumbling window holding ts.
+func WindowStart(ts, size, offset int64) int64 {
+	d := ts - offset
+	q := d / size
+	if d%size < 0 {
+		q--
+	}
+	return q*size + offset
+}
+
+// Process implements Operator.
+func (w *Tumble) Process(m Message) ([]Message, error) {
+	if m.Chunk == nil {
+		return []Message{m}, nil
+	}
+	c := m.Chunk
+	outTypes := append(append([]types.Type(nil), c.Types...), types.TTimestamp, types.TTimestamp)
+	out := NewChunkBuilder(outTypes)
+	row := make([]types.Datum, 0, len(outTypes))
+	for i := 0; i < c.Len(); i++ {
+		row = c.Row(i, row)
+		ts := row[w.TimeCol]
+		if ts == nil {
+			continue
+		}
+		s := WindowStart(int64(ts.(types.DTimestamp)), w.Size, w.Offset)
+		row = append(row, types.DTimestamp(s), types.DTimestamp(s+w.Size))
+		out.Append(c.Ops[i], row)
+	}
+	if oc := out.Build(); oc != nil {
+		return []Message{{Chunk: oc}}, nil
+	}
+	return nil, nil
+}

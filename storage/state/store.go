@@ -1,0 +1,164 @@
+package state
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
+	"github.com/weir-db/weir/storage/encoding"
+)
+
+// Store is the node's state store.
+type Store struct {
+	db *pebble.DB
+}
+
+// Options configures Open.
+type Options struct {
+	Dir string
+	FS  vfs.FS // nil: the real file system
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(opts Options) (*Store, error) {
+	po := &pebble.Options{FS: opts.FS}
+	if po.FS == nil {
+		po.FS = vfs.Default
+	}
+	po.Logger = quietLogger{}
+	db, err := pebble.Open(opts.Dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("opening state store in %s: %w", opts.Dir, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close flushes and closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// TableKey builds the full key of k in table id.
+func TableKey(buf []byte, id uint32, k []byte) []byte {
+	buf = binary.BigEndian.AppendUint32(buf, id)
+	return append(buf, k...)
+}
+
+// ErrNotFound is returned by Get for a missing key.
+var ErrNotFound = errors.New("not found")
+
+// Get reads the value of k in table id from the last committed state.
+func (s *Store) Get(id uint32, k []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(TableKey(nil, id, k))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), v...)
+	return out, closer.Close()
+}
+
+// NewBatch starts an atomic write batch that can also read its own writes
+// over the committed state.
+func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch()} }
+
+// Snapshot is a consistent read view of committed state.
+type Snapshot struct{ snap *pebble.Snapshot }
+
+// NewSnapshot pins the current committed state.
+func (s *Store) NewSnapshot() *Snapshot { return &Snapshot{snap: s.db.NewSnapshot()} }
+
+// Close releases the snapshot.
+func (s *Snapshot) Close() error { return s.snap.Close() }
+
+// Scan iterates table id's keys with the given prefix in order, calling fn
+// with each key (without the table id) and value; both alias internal
+// buffers valid only during the call.
+func (s *Snapshot) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
+	return scan(s.snap, id, prefix, fn)
+}
+
+// Scan reads committed state, like Snapshot.Scan.
+func (s *Store) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
+	return scan(s.db, id, prefix, fn)
+}
+
+type iterable interface {
+	NewIter(*pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+func scan(r iterable, id uint32, prefix []byte, fn func(k, v []byte) error) error {
+	lo := TableKey(nil, id, prefix)
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: encoding.PrefixEnd(lo)})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key()[4:], it.Value()); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+// DropTable deletes every key of table id.
+func (s *Store) DropTable(id uint32) error {
+	lo := TableKey(nil, id, nil)
+	return s.db.DeleteRange(lo, encoding.PrefixEnd(lo), pebble.Sync)
+}
+
+// Batch is an atomic set of writes that sees its own writes.
+type Batch struct{ b *pebble.Batch }
+
+// Set writes k = v in table id.
+func (b *Batch) Set(id uint32, k, v []byte) error { return b.b.Set(TableKey(nil, id, k), v, nil) }
+
+// Delete removes k from table id.
+func (b *Batch) Delete(id uint32, k []byte) error { return b.b.Delete(TableKey(nil, id, k), nil) }
+
+// Get reads k in table id through the batch.
+func (b *Batch) Get(id uint32, k []byte) ([]byte, error) {
+	v, closer, err := b.b.Get(TableKey(nil, id, k))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), v...)
+	return out, closer.Close()
+}
+
+// Scan iterates table id's keys with prefix through the batch.
+func (b *Batch) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
+	return scan(b.b, id, prefix, fn)
+}
+
+// Empty reports whether the batch holds no writes.
+func (b *Batch) Empty() bool { return b.b.Empty() }
+
+// Commit applies the batch atomically and durably.
+func (b *Batch) Commit() error {
+	if err := b.b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("committing state batch: %w", err)
+	}
+	return b.b.Close()
+}
+
+// Close discards an uncommitted batch.
+func (b *Batch) Close() error { return b.b.Close() }
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
