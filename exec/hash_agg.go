@@ -552,3 +552,7 @@ func rowsEqual(a, b []types.Datum) bool {
 }
 
 var _ = encoding.PrefixEnd
+
+// Reset drops in-memory positions so they are re-read from state; the
+// runtime calls it after discarding a failed epoch.
+func (h *HashAgg) Reset() { h.wmLoaded = false }

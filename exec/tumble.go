@@ -2,6 +2,7 @@ package exec
 
 import (
 	"github.com/weir-db/weir/types"
+	"github.com/weir-db/weir/windowing"
 )
 
 // Tumble assigns each row to its tumbling window, appending window_start
@@ -10,16 +11,6 @@ import (
 type Tumble struct {
 	TimeCol      int
 	Size, Offset int64 // microseconds
-}
-
-// WindowStart is the start of the tumbling window holding ts.
-func WindowStart(ts, size, offset int64) int64 {
-	d := ts - offset
-	q := d / size
-	if d%size < 0 {
-		q--
-	}
-	return q*size + offset
 }
 
 // Process implements Operator.
@@ -37,7 +28,7 @@ func (w *Tumble) Process(m Message) ([]Message, error) {
 		if ts == nil {
 			continue
 		}
-		s := WindowStart(int64(ts.(types.DTimestamp)), w.Size, w.Offset)
+		s := windowing.TumbleStart(int64(ts.(types.DTimestamp)), w.Size, w.Offset)
 		row = append(row, types.DTimestamp(s), types.DTimestamp(s+w.Size))
 		out.Append(c.Ops[i], row)
 	}

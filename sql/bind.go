@@ -108,27 +108,19 @@ func (*Txn) statement()          {}
 func Bind(p *Parsed, cat Catalog) (Statement, error) {
 	st, err := bind(p, cat)
 	if err != nil {
-		// Positions are relative to the statement; make them relative to
-		// the whole query string the user sent.
-		if e, ok := err.(*types.Error); ok && e.Position > 0 && p.base > 0 {
-			e = e.WithPosition(charPos(p.full, p.base+bytePos(p.full[p.base:], e.Position-1)))
-			return nil, e
-		}
-		return nil, err
+		return nil, p.fixPosition(err)
 	}
 	return st, nil
 }
 
-// bytePos converts a 0-based character offset back to a byte offset.
-func bytePos(s string, chars int) int {
-	n := 0
-	for i := range s {
-		if n == chars {
-			return i
-		}
-		n++
+// fixPosition turns an error's byte offset (positions inside this package
+// are 1-based byte offsets into the whole query string) into PostgreSQL's
+// 1-based character position.
+func (p *Parsed) fixPosition(err error) error {
+	if e, ok := err.(*types.Error); ok && e.Position > 0 {
+		return e.WithPosition(charPos(p.full, e.Position-1))
 	}
-	return len(s)
+	return err
 }
 
 func bind(p *Parsed, cat Catalog) (Statement, error) {

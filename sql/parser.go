@@ -17,14 +17,14 @@ import (
 func Parse(text string) ([]*Parsed, error) {
 	stmts, err := SplitStatements(text)
 	if err != nil {
-		return nil, err
+		return nil, (&Parsed{full: text}).fixPosition(err)
 	}
 	out := make([]*Parsed, 0, len(stmts))
 	for _, toks := range stmts {
 		p := &Parsed{full: text, base: toks[0].Pos, Text: text[toks[0].Pos:toks[len(toks)-1].Pos]}
 		p.Text = strings.TrimSpace(p.Text)
 		if err := p.parse(toks); err != nil {
-			return nil, err
+			return nil, p.fixPosition(err)
 		}
 		out = append(out, p)
 	}

@@ -36,13 +36,13 @@ func (t Token) Is(s string) bool {
 const maxTokens = 1 << 20
 
 // Tokenize splits PostgreSQL SQL text into tokens, dropping comments and
-// white space. It understands '' and E'' strings, dollar quoting, quoted
+// white space. It understands ” and E” strings, dollar quoting, quoted
 // identifiers and multi-character operators.
 func Tokenize(s string) ([]Token, error) {
 	var toks []Token
 	i := 0
 	errAt := func(pos int, format string, args ...any) error {
-		return types.Errorf(types.CodeSyntaxError, format, args...).WithPosition(charPos(s, pos))
+		return types.Errorf(types.CodeSyntaxError, format, args...).WithPosition(pos + 1)
 	}
 	for i < len(s) {
 		if len(toks) > maxTokens {

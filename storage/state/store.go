@@ -162,3 +162,9 @@ func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
 }
+
+// DropPrefix deletes every key of table id that starts with prefix.
+func (s *Store) DropPrefix(id uint32, prefix []byte) error {
+	lo := TableKey(nil, id, prefix)
+	return s.db.DeleteRange(lo, encoding.PrefixEnd(lo), pebble.Sync)
+}

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/weir-db/weir/sql"
+	"github.com/weir-db/weir/storage/state"
+	"github.com/weir-db/weir/types"
+)
+
+// Reserved state table ids.
+const (
+	catalogTable  uint32 = 1
+	progressTable uint32 = 2 // dataflow source offsets and watermarks
+	tableProgress uint32 = 3 // how far each table's rows reflect its changelog
+	firstUserID   uint32 = 1000
+	idsPerObject  uint32 = 64 // a view's operators take ids from its block
+)
+
+// object is a catalog entry as stored (JSON in the catalog table).
+type object struct {
+	ID         uint32       `json:"id"`
+	Name       string       `json:"name"`
+	Kind       sql.RelKind  `json:"kind"`
+	Columns    []columnJSON `json:"columns"`
+	PrimaryKey []int        `json:"primary_key,omitempty"`
+	// Streams.
+	WatermarkCol   int   `json:"watermark_col"`
+	WatermarkDelay int64 `json:"watermark_delay_us,omitempty"`
+	Partitions     int   `json:"partitions,omitempty"`
+	KeyCol         int   `json:"key_col"`
+	// Tables and streams: their topic.
+	Topic string `json:"topic,omitempty"`
+	// Views: their defining statement, re-bound on start.
+	SQL  string   `json:"sql,omitempty"`
+	Deps []string `json:"deps,omitempty"`
+	// RowID marks a table whose key is a hidden row id.
+	RowID bool `json:"row_id,omitempty"`
+}
+
+type columnJSON struct {
+	Name      string       `json:"name"`
+	Family    types.Family `json:"family"`
+	Width     int32        `json:"width,omitempty"`
+	Precision int32        `json:"precision,omitempty"`
+	Scale     int32        `json:"scale,omitempty"`
+	NotNull   bool         `json:"not_null,omitempty"`
+	Hidden    bool         `json:"hidden,omitempty"`
+}
+
+func columnsToJSON(cols []sql.Column) []columnJSON {
+	out := make([]columnJSON, len(cols))
+	for i, c := range cols {
+		out[i] = columnJSON{Name: c.Name, Family: c.Type.Family, Width: c.Type.Width, Precision: c.Type.Precision, Scale: c.Type.Scale, NotNull: c.NotNull, Hidden: c.Hidden}
+	}
+	return out
+}
+
+func (o *object) columns() []sql.Column {
+	out := make([]sql.Column, len(o.Columns))
+	for i, c := range o.Columns {
+		out[i] = sql.Column{Name: c.Name, Type: types.Type{Family: c.Family, Width: c.Width, Precision: c.Precision, Scale: c.Scale}, NotNull: c.NotNull, Hidden: c.Hidden}
+	}
+	return out
+}
+
+func (o *object) types() []types.Type {
+	cols := o.columns()
+	ts := make([]types.Type, len(cols))
+	for i, c := range cols {
+		ts[i] = c.Type
+	}
+	return ts
+}
+
+// relation is the binder's view of the object.
+func (o *object) relation() *sql.Relation {
+	wc := -1
+	if o.Kind == sql.RelStream {
+		wc = o.WatermarkCol
+	}
+	return &sql.Relation{ID: o.ID, Name: o.Name, Kind: o.Kind, Columns: o.columns(), PrimaryKey: o.PrimaryKey, WatermarkCol: wc}
+}
+
+// catalog holds the objects in memory, persisted in the catalog table.
+type catalog struct {
+	mu      sync.RWMutex
+	objects map[string]*object
+	nextID  uint32
+}
+
+var nextIDKey = []byte{0xff, 'n', 'e', 'x', 't'}
+
+func loadCatalog(st *state.Store) (*catalog, error) {
+	c := &catalog{objects: map[string]*object{}, nextID: firstUserID}
+	err := st.Scan(catalogTable, nil, func(k, v []byte) error {
+		if string(k) == string(nextIDKey) {
+			var n uint32
+			if err := json.Unmarshal(v, &n); err != nil {
+				return err
+			}
+			c.nextID = n
+			return nil
+		}
+		o := &object{}
+		if err := json.Unmarshal(v, o); err != nil {
+			return types.Errorf(types.CodeDataCorrupted, "catalog entry %q is corrupt: %v", k, err)
+		}
+		c.objects[o.Name] = o
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading catalog: %w", err)
+	}
+	return c, nil
+}
+
+// Relation implements sql.Catalog.
+func (c *catalog) Relation(name string) (*sql.Relation, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	o, ok := c.objects[name]
+	if !ok {
+		return nil, false
+	}
+	return o.relation(), true
+}
+
+func (c *catalog) get(name string) (*object, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	o, ok := c.objects[name]
+	return o, ok
+}
+
+// byID lists objects in creation order.
+func (c *catalog) byID() []*object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*object, 0, len(c.objects))
+	for _, o := range c.objects {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// dependents lists the objects that read name.
+func (c *catalog) dependents(name string) []string {
+	var out []string
+	for _, o := range c.byID() {
+		for _, d := range o.Deps {
+			if d == name {
+				out = append(out, o.Name)
+			}
+		}
+	}
+	return out
+}
+
+// allocate reserves a block of state ids for a new object, writing the new
+// counter into b.
+func (c *catalog) allocate(b *state.Batch) (uint32, error) {
+	c.mu.Lock()
+	id := c.nextID
+	c.nextID += idsPerObject
+	next := c.nextID
+	c.mu.Unlock()
+	v, _ := json.Marshal(next)
+	return id, b.Set(catalogTable, nextIDKey, v)
+}
+
+func (c *catalog) put(b *state.Batch, o *object) error {
+	v, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return b.Set(catalogTable, []byte(o.Name), v)
+}
+
+// publish makes o visible after its batch committed.
+func (c *catalog) publish(o *object) {
+	c.mu.Lock()
+	c.objects[o.Name] = o
+	c.mu.Unlock()
+}
+
+func (c *catalog) remove(name string) {
+	c.mu.Lock()
+	delete(c.objects, name)
+	c.mu.Unlock()
+}

@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"encoding/binary"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/weir-db/weir/planner"
+	"github.com/weir-db/weir/sql"
+	wlog "github.com/weir-db/weir/storage/log"
+	"github.com/weir-db/weir/types"
+)
+
+// Topic names follow Kafka's rules, so object names must too.
+var validName = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,200}$`)
+
+func checkName(name string) error {
+	if !validName.MatchString(name) {
+		return types.Errorf("42602", "invalid name \"%s\": names of streams and tables may use only letters, digits, '.', '_' and '-'", name)
+	}
+	return nil
+}
+
+func (e *Engine) exists(name string, ifNotExists bool) (bool, error) {
+	if _, ok := e.cat.get(name); ok {
+		if ifNotExists {
+			return true, nil
+		}
+		return true, types.Errorf(types.CodeDuplicateTable, "relation \"%s\" already exists", name)
+	}
+	return false, nil
+}
+
+func intOption(o sql.Option, min int64) (int64, error) {
+	n, err := strconv.ParseInt(o.Value, 10, 64)
+	if err != nil || n < min {
+		e := types.Errorf(types.CodeInvalidParameterValue, "invalid value for option \"%s\": %q (must be an integer >= %d)", o.Name, o.Value, min)
+		e.Position = o.Pos
+		return 0, e
+	}
+	return n, nil
+}
+
+func unknownOption(o sql.Option) error {
+	e := types.Errorf(types.CodeInvalidParameterValue, "unrecognized option \"%s\"", o.Name)
+	e.Position = o.Pos
+	return e
+}
+
+func (e *Engine) createStream(n *sql.CreateStream) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	if err := checkName(n.Name); err != nil {
+		return err
+	}
+	if found, err := e.exists(n.Name, n.IfNotExists); found || err != nil {
+		return err
+	}
+	o := &object{Name: n.Name, Kind: sql.RelStream, Columns: columnsToJSON(n.Columns), WatermarkCol: n.WatermarkCol,
+		WatermarkDelay: n.WatermarkDelay, Partitions: 1, KeyCol: -1, Topic: n.Name}
+	cfg := wlog.TopicConfig{Partitions: 1}
+	for _, opt := range n.Options {
+		switch strings.ToLower(opt.Name) {
+		case "partitions":
+			p, err := intOption(opt, 1)
+			if err != nil {
+				return err
+			}
+			if p > 1024 {
+				return types.Errorf(types.CodeInvalidParameterValue, "partitions must be at most 1024")
+			}
+			o.Partitions, cfg.Partitions = int(p), int(p)
+		case "key":
+			o.KeyCol = -1
+			for i, c := range n.Columns {
+				if c.Name == strings.ToLower(opt.Value) || c.Name == opt.Value {
+					o.KeyCol = i
+				}
+			}
+			if o.KeyCol < 0 {
+				return types.Errorf(types.CodeUndefinedColumn, "key column \"%s\" does not exist", opt.Value)
+			}
+		case "retention_ms":
+			v, err := intOption(opt, 0)
+			if err != nil {
+				return err
+			}
+			cfg.RetentionMs = v
+		case "retention_bytes":
+			v, err := intOption(opt, 0)
+			if err != nil {
+				return err
+			}
+			cfg.RetentionBytes = v
+		case "segment_bytes":
+			v, err := intOption(opt, 4096)
+			if err != nil {
+				return err
+			}
+			cfg.SegmentBytes = v
+		default:
+			return unknownOption(opt)
+		}
+	}
+	return e.createWithTopic(o, cfg)
+}
+
+// createWithTopic creates the object's topic, then commits its catalog
+// entry; recovery removes a topic whose entry never committed.
+func (e *Engine) createWithTopic(o *object, cfg wlog.TopicConfig) error {
+	b := e.st.NewBatch()
+	id, err := e.cat.allocate(b)
+	if err != nil {
+		b.Close()
+		return err
+	}
+	o.ID = id
+	if err := e.cat.put(b, o); err != nil {
+		b.Close()
+		return err
+	}
+	if _, err := e.log.CreateTopic(o.Topic, cfg); err != nil {
+		b.Close()
+		return types.Wrap(err, types.CodeIOError, "creating topic for %s", o.Name)
+	}
+	if err := b.Commit(); err != nil {
+		e.log.DropTopic(o.Topic)
+		return err
+	}
+	e.cat.publish(o)
+	return nil
+}
+
+func (e *Engine) createTable(n *sql.CreateTable) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	if err := checkName(n.Name); err != nil {
+		return err
+	}
+	if found, err := e.exists(n.Name, n.IfNotExists); found || err != nil {
+		return err
+	}
+	cols := n.Columns
+	pk := n.PrimaryKey
+	rowID := false
+	if len(pk) == 0 {
+		cols = append(cols, sql.Column{Name: "_row_id", Type: types.TInt8, NotNull: true, Hidden: true})
+		pk = []int{len(cols) - 1}
+		rowID = true
+	}
+	for _, opt := range n.Options {
+		return unknownOption(opt)
+	}
+	o := &object{Name: n.Name, Kind: sql.RelTable, Columns: columnsToJSON(cols), PrimaryKey: pk, RowID: rowID,
+		WatermarkCol: -1, KeyCol: -1, Partitions: 1, Topic: n.Name}
+	return e.createWithTopic(o, wlog.TopicConfig{Partitions: 1, Compact: true})
+}
+
+func (e *Engine) createView(n *sql.CreateView, text string) error {
+	if !n.Materialized {
+		return types.Errorf(types.CodeFeatureNotSupported, "CREATE VIEW is not supported yet; use CREATE MATERIALIZED VIEW")
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	if found, err := e.exists(n.Name, n.IfNotExists); found || err != nil {
+		return err
+	}
+	plan, err := planner.PlanView(n.Query, n.Emit)
+	if err != nil {
+		return err
+	}
+	if plan.Source == nil {
+		return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a source")
+	}
+	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1}
+	seen := map[string]bool{}
+	for _, d := range n.Deps {
+		if !seen[d.Name] {
+			o.Deps = append(o.Deps, d.Name)
+			seen[d.Name] = true
+		}
+	}
+	b := e.st.NewBatch()
+	if o.ID, err = e.cat.allocate(b); err != nil {
+		b.Close()
+		return err
+	}
+	if err := e.cat.put(b, o); err != nil {
+		b.Close()
+		return err
+	}
+	if err := b.Commit(); err != nil {
+		return err
+	}
+	e.cat.publish(o)
+	f, err := e.newDataflow(o, plan)
+	if err != nil {
+		e.dropObject(o)
+		return err
+	}
+	e.mu.Lock()
+	e.flows[o.Name] = f
+	e.mu.Unlock()
+	go f.run()
+	return nil
+}
+
+func (e *Engine) drop(n *sql.Drop) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	for _, name := range n.Names {
+		o, ok := e.cat.get(name)
+		if !ok {
+			if n.IfExists {
+				continue
+			}
+			if n.Kind == sql.RelMaterializedView {
+				return types.Errorf(types.CodeUndefinedTable, "materialized view \"%s\" does not exist", name)
+			}
+			return types.Errorf(types.CodeUndefinedTable, "%s \"%s\" does not exist", n.Kind, name)
+		}
+		if o.Kind != n.Kind {
+			err := types.Errorf(types.CodeWrongObjectType, "\"%s\" is not a %s", name, n.Kind)
+			err.Hint = "Use DROP " + strings.ToUpper(o.Kind.String()) + " to remove a " + o.Kind.String() + "."
+			return err
+		}
+		deps := e.cat.dependents(name)
+		if len(deps) > 0 && !n.Cascade {
+			err := types.Errorf(types.CodeDependentObjectsExist, "cannot drop %s %s because other objects depend on it", o.Kind, name)
+			var lines []string
+			for _, d := range deps {
+				if dep, ok := e.cat.get(d); ok {
+					lines = append(lines, dep.Kind.String()+" "+d+" depends on "+o.Kind.String()+" "+name)
+				}
+			}
+			err.Detail = strings.Join(lines, "\n")
+			err.Hint = "Use DROP ... CASCADE to drop the dependent objects too."
+			return err
+		}
+		for _, d := range deps {
+			if dep, ok := e.cat.get(d); ok {
+				if err := e.dropObject(dep); err != nil {
+					return err
+				}
+			}
+		}
+		if err := e.dropObject(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropObject stops o's dataflow and removes its catalog entry, state and
+// topic.
+func (e *Engine) dropObject(o *object) error {
+	e.mu.Lock()
+	f := e.flows[o.Name]
+	delete(e.flows, o.Name)
+	e.mu.Unlock()
+	if f != nil {
+		f.stop()
+	}
+	b := e.st.NewBatch()
+	if err := b.Delete(catalogTable, []byte(o.Name)); err != nil {
+		b.Close()
+		return err
+	}
+	if err := b.Commit(); err != nil {
+		return err
+	}
+	e.cat.remove(o.Name)
+	for id := o.ID; id < o.ID+idsPerObject; id++ {
+		if err := e.st.DropTable(id); err != nil {
+			return err
+		}
+	}
+	for _, t := range []uint32{progressTable, tableProgress} {
+		if err := e.st.DropPrefix(t, binary.BigEndian.AppendUint32(nil, o.ID)); err != nil {
+			return err
+		}
+	}
+	if o.Topic != "" {
+		if err := e.log.DropTopic(o.Topic); err != nil {
+			return types.Wrap(err, types.CodeIOError, "removing topic of %s", o.Name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/cockroachdb/pebble/vfs"
+	"github.com/weir-db/weir/pgwire"
+	"github.com/weir-db/weir/sql"
+	wlog "github.com/weir-db/weir/storage/log"
+	"github.com/weir-db/weir/storage/state"
+	"github.com/weir-db/weir/types"
+)
+
+// Config configures an engine.
+type Config struct {
+	DataDir string
+	Logf    func(format string, args ...any)
+}
+
+// Engine is one Weir node: its log, state, catalog and running dataflows.
+type Engine struct {
+	cfg   Config
+	lock  *os.File
+	log   *wlog.Log
+	st    *state.Store
+	cat   *catalog
+	ddlMu sync.Mutex // serializes catalog changes
+
+	mu     sync.Mutex
+	flows  map[string]*dataflow
+	tables map[string]*sync.Mutex // per-table DML locks
+	closed bool
+}
+
+var _ pgwire.Engine = (*Engine)(nil)
+
+// Open opens or creates the data directory and starts every dataflow.
+func Open(cfg Config) (*Engine, error) {
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory %s is unusable: %w", cfg.DataDir, err)
+	}
+	lock, err := os.OpenFile(filepath.Join(cfg.DataDir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s is unusable: %w", cfg.DataDir, err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another weir process", cfg.DataDir)
+	}
+	e := &Engine{cfg: cfg, lock: lock, flows: map[string]*dataflow{}, tables: map[string]*sync.Mutex{}}
+	fail := func(err error) (*Engine, error) {
+		e.closeStores()
+		return nil, err
+	}
+	e.log, err = wlog.Open(wlog.Options{FS: vfs.Default, Dir: filepath.Join(cfg.DataDir, "log"), Logf: cfg.Logf})
+	if err != nil {
+		return fail(fmt.Errorf("opening log: %w", err))
+	}
+	e.st, err = state.Open(state.Options{Dir: filepath.Join(cfg.DataDir, "state")})
+	if err != nil {
+		return fail(err)
+	}
+	if e.cat, err = loadCatalog(e.st); err != nil {
+		return fail(err)
+	}
+	if err := e.recover(); err != nil {
+		return fail(err)
+	}
+	return e, nil
+}
+
+// recover brings tables up to date with their changelogs, removes topics
+// no object owns (a crash mid-CREATE), and starts the views' dataflows.
+func (e *Engine) recover() error {
+	owned := map[string]bool{}
+	for _, o := range e.cat.byID() {
+		if o.Topic != "" {
+			owned[o.Topic] = true
+		}
+	}
+	for _, t := range e.log.Topics() {
+		if !owned[t] {
+			e.cfg.Logf("removing topic %q left by an interrupted CREATE", t)
+			if err := e.log.DropTopic(t); err != nil {
+				return err
+			}
+		}
+	}
+	for _, o := range e.cat.byID() {
+		switch o.Kind {
+		case sql.RelTable:
+			if err := e.catchUpTable(o); err != nil {
+				return fmt.Errorf("recovering table %s: %w", o.Name, err)
+			}
+		case sql.RelMaterializedView:
+			if err := e.startView(o); err != nil {
+				return fmt.Errorf("restarting materialized view %s: %w", o.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) closeStores() {
+	if e.log != nil {
+		e.log.Close()
+	}
+	if e.st != nil {
+		e.st.Close()
+	}
+	if e.lock != nil {
+		e.lock.Close()
+	}
+}
+
+// Close stops every dataflow and closes the stores.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	flows := make([]*dataflow, 0, len(e.flows))
+	for _, f := range e.flows {
+		flows = append(flows, f)
+	}
+	e.mu.Unlock()
+	for _, f := range flows {
+		f.stop()
+	}
+	var errs []error
+	if err := e.log.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.st.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	e.lock.Close()
+	return errors.Join(errs...)
+}
+
+// Connect implements pgwire.Engine.
+func (e *Engine) Connect(ctx context.Context, user, database string) (pgwire.Session, error) {
+	if database != "" && database != "weir" && database != "postgres" && database != user {
+		return nil, types.Errorf("3D000", "database \"%s\" does not exist", database)
+	}
+	return e.NewSession(), nil
+}
+
+func (e *Engine) tableLock(name string) *sync.Mutex {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := e.tables[name]
+	if m == nil {
+		m = &sync.Mutex{}
+		e.tables[name] = m
+	}
+	return m
+}

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/weir-db/weir/pgwire"
+	"github.com/weir-db/weir/sql"
+	"github.com/weir-db/weir/types"
+)
+
+// Session is one client's state: its settings.
+type Session struct {
+	e        *Engine
+	settings map[string]string
+}
+
+var _ pgwire.Session = (*Session)(nil)
+
+// NewSession opens a session (also used in-process by tests and the
+// sqllogictest runner).
+func (e *Engine) NewSession() *Session {
+	return &Session{e: e, settings: map[string]string{}}
+}
+
+// Close implements pgwire.Session.
+func (s *Session) Close() {}
+
+// Execute implements pgwire.Session: it parses the whole text first (a
+// syntax error anywhere runs nothing, as in PostgreSQL), then binds and runs
+// each statement in turn, stopping at the first error.
+func (s *Session) Execute(ctx context.Context, text string, w pgwire.ResultWriter) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.e.cfg.Logf("internal error running %q: %v\n%s", text, r, debug.Stack())
+			err = types.Errorf(types.CodeInternalError, "internal error: %v", r)
+		}
+	}()
+	ps, err := sql.Parse(text)
+	if err != nil {
+		return err
+	}
+	if len(ps) == 0 {
+		return w.EmptyQuery()
+	}
+	for _, p := range ps {
+		if err := ctx.Err(); err != nil {
+			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+		}
+		if err := s.run(ctx, p, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Session) run(ctx context.Context, p *sql.Parsed, w pgwire.ResultWriter) error {
+	e := s.e
+	st, err := sql.Bind(p, e.cat)
+	if err != nil {
+		return err
+	}
+	switch n := st.(type) {
+	case *sql.Select:
+		return e.query(ctx, n.Query, w)
+	case *sql.Insert:
+		count, err := e.insert(ctx, n)
+		if err != nil {
+			return err
+		}
+		return w.Complete(fmt.Sprintf("INSERT 0 %d", count))
+	case *sql.Update:
+		count, err := e.update(n)
+		if err != nil {
+			return err
+		}
+		return w.Complete(fmt.Sprintf("UPDATE %d", count))
+	case *sql.Delete:
+		count, err := e.delete(n)
+		if err != nil {
+			return err
+		}
+		return w.Complete(fmt.Sprintf("DELETE %d", count))
+	case *sql.CreateStream:
+		if err := e.createStream(n); err != nil {
+			return err
+		}
+	case *sql.CreateTable:
+		if err := e.createTable(n); err != nil {
+			return err
+		}
+	case *sql.CreateView:
+		if err := e.createView(n, p.Text); err != nil {
+			return err
+		}
+	case *sql.Drop:
+		if err := e.drop(n); err != nil {
+			return err
+		}
+	case *sql.Flush:
+		if err := e.flush(ctx); err != nil {
+			return err
+		}
+	case *sql.Set:
+		if n.Reset {
+			delete(s.settings, n.Name)
+		} else {
+			s.settings[n.Name] = strings.Trim(n.Value, "'")
+		}
+	case *sql.Show:
+		return s.show(n, w)
+	case *sql.Txn:
+		// Weir runs every statement on its own; transaction blocks are
+		// accepted so clients that send them work, without atomicity.
+	default:
+		return types.Errorf(types.CodeFeatureNotSupported, "statement is not supported")
+	}
+	return w.Complete(p.Tag)
+}
+
+var defaultSettings = map[string]string{
+	"server_version":                "15.0",
+	"server_encoding":               "UTF8",
+	"client_encoding":               "UTF8",
+	"datestyle":                     "ISO, MDY",
+	"timezone":                      "UTC",
+	"transaction isolation level":   "serializable",
+	"transaction_isolation":         "serializable",
+	"standard_conforming_strings":   "on",
+	"integer_datetimes":             "on",
+	"intervalstyle":                 "postgres",
+	"application_name":              "",
+	"search_path":                   "\"$user\", public",
+	"max_identifier_length":         "63",
+	"default_transaction_read_only": "off",
+}
+
+func (s *Session) show(n *sql.Show, w pgwire.ResultWriter) error {
+	name := strings.ToLower(n.Name)
+	v, ok := s.settings[name]
+	if !ok {
+		v, ok = defaultSettings[name]
+	}
+	if !ok {
+		return types.Errorf(types.CodeUndefinedObject, "unrecognized configuration parameter \"%s\"", n.Name)
+	}
+	col := name
+	if name == "transaction isolation level" {
+		col = "transaction_isolation"
+	}
+	if err := w.Columns([]pgwire.Column{{Name: col, Type: types.TText}}); err != nil {
+		return err
+	}
+	if err := w.Row([]types.Datum{v}); err != nil {
+		return err
+	}
+	return w.Complete("SHOW")
+}
