@@ -9,7 +9,6 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/cockroachdb/pebble/vfs"
 	"github.com/weir-db/weir/pgwire"
 	"github.com/weir-db/weir/sql"
 	wlog "github.com/weir-db/weir/storage/log"
@@ -61,7 +60,7 @@ func Open(cfg Config) (*Engine, error) {
 		e.closeStores()
 		return nil, err
 	}
-	e.log, err = wlog.Open(wlog.Options{FS: vfs.Default, Dir: filepath.Join(cfg.DataDir, "log"), Logf: cfg.Logf})
+	e.log, err = wlog.Open(wlog.Options{Dir: filepath.Join(cfg.DataDir, "log"), Logf: cfg.Logf})
 	if err != nil {
 		return fail(fmt.Errorf("opening log: %w", err))
 	}

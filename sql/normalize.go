@@ -280,30 +280,23 @@ func (n *normalizer) emitRange(toks []Token) error {
 
 // primaryStart finds where the primary expression ending the output so far
 // starts: a literal, a (qualified) name, a parenthesized group, or a
-// function call.
+// function call (including pieces this normalizer emitted, such as
+// "__cast(" ... ", 'int')").
 func (n *normalizer) primaryStart() int {
 	i := len(n.out) - 1
 	if i < 0 {
 		return -1
 	}
-	if strings.HasSuffix(n.out[i].text, ")") && n.out[i].text == ")" {
-		depth := 0
-		for ; i >= 0; i-- {
-			txt := n.out[i].text
-			depth += strings.Count(txt, ")") - strings.Count(txt, "(")
-			if depth == 0 {
-				break
-			}
+	if depth := parenBalance(n.out[i].text); depth > 0 {
+		for depth > 0 && i > 0 {
+			i--
+			depth += parenBalance(n.out[i].text)
 		}
-		if i < 0 {
+		if depth != 0 {
 			return -1
 		}
-		// A function name directly before the group belongs to it.
-		if i > 0 && isNamePiece(n.out[i-1].text) && !strings.HasSuffix(n.out[i].text, "(") {
-			i--
-		} else if strings.HasSuffix(n.out[i].text, "(") && n.out[i].text != "(" {
-			// "__cast(" style pieces carry their name.
-		} else if i > 0 && isNamePiece(n.out[i-1].text) && n.out[i].text == "(" {
+		// A function name directly before a bare "(" belongs to the call.
+		if n.out[i].text == "(" && i > 0 && isNamePiece(n.out[i-1].text) {
 			i--
 		}
 	}
@@ -312,6 +305,29 @@ func (n *normalizer) primaryStart() int {
 		i -= 2
 	}
 	return i
+}
+
+// parenBalance is the number of ')' minus the number of '(' in s, outside
+// quoted strings and identifiers.
+func parenBalance(s string) int {
+	d := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '`':
+			quote = c
+		case c == ')':
+			d++
+		case c == '(':
+			d--
+		}
+	}
+	return d
 }
 
 func isNamePiece(s string) bool {
