@@ -32,6 +32,7 @@ type object struct {
 	WatermarkDelay int64 `json:"watermark_delay_us,omitempty"`
 	Partitions     int   `json:"partitions,omitempty"`
 	KeyCol         int   `json:"key_col"`
+	IdleTimeoutMs  int64 `json:"idle_timeout_ms,omitempty"`
 	// Tables and streams: their topic.
 	Topic string `json:"topic,omitempty"`
 	// Views: their defining statement, re-bound on start.

@@ -47,6 +47,12 @@ const maxEpochBytes = 1 << 20
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
 
+func nowMicros() int64 { return time.Now().UnixMicro() }
+
+// defaultIdleTimeoutMs is how long a stream partition may deliver nothing
+// before it stops holding back the stream's watermark.
+const defaultIdleTimeoutMs = 5000
+
 func offsetKey(view uint32, p int) []byte {
 	return binary.BigEndian.AppendUint32(progressKey(view, "off"), uint32(p))
 }
@@ -76,7 +82,11 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 	n := topic.NumPartitions()
 	f.offsets = make([]int64, n)
 	if src.Kind == sql.RelStream && src.WatermarkCol >= 0 {
-		f.tracker = windowing.NewTracker(n, src.WatermarkDelay)
+		idle := src.IdleTimeoutMs
+		if idle <= 0 {
+			idle = defaultIdleTimeoutMs
+		}
+		f.tracker = windowing.NewTracker(n, src.WatermarkDelay, idle*1000, nowMicros())
 	}
 	for p := 0; p < n; p++ {
 		if f.offsets[p], err = readInt(e.st, progressTable, offsetKey(o.ID, p)); err != nil {
@@ -90,7 +100,11 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 		}
 	}
 	if f.tracker != nil {
-		f.tracker.Advance()
+		if wm, err := readInt(e.st, progressTable, progressKey(o.ID, "wm")); err != nil {
+			return nil, err
+		} else if wm != 0 {
+			f.tracker.Restore(wm)
+		}
 	}
 	f.committed = append([]int64(nil), f.offsets...)
 	return f, nil
@@ -147,7 +161,7 @@ func (f *dataflow) run() {
 			f.fail(fmt.Errorf("reading source of %s: %w", f.view.Name, err))
 			return
 		}
-		if len(rows) == 0 && !first {
+		if len(rows) == 0 && !first && !(f.tracker != nil && f.tracker.WouldAdvance(nowMicros())) {
 			if !f.wait() {
 				return
 			}
@@ -229,9 +243,9 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 	b := f.e.st.NewBatch()
 	f.handle.Store = b
 	defer func() { f.handle.Store = nil }()
-	var saved []int64
+	var saved *windowing.Tracker
 	if f.tracker != nil {
-		saved = append([]int64(nil), f.tracker.MaxSeen...)
+		saved = f.tracker.Clone()
 	}
 	err := func() error {
 		if first {
@@ -253,11 +267,12 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 		}
 		if len(rows) > 0 {
 			cb := exec.NewChunkBuilder(f.srcType)
+			now := nowMicros()
 			for _, r := range rows {
 				cb.Append(r.op, r.row)
 				if f.tracker != nil {
 					if ts := r.row[f.src.WatermarkCol]; ts != nil {
-						f.tracker.Observe(r.p, int64(ts.(types.DTimestamp)))
+						f.tracker.Observe(r.p, int64(ts.(types.DTimestamp)), now)
 					}
 				}
 			}
@@ -269,8 +284,11 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 			}
 		}
 		if f.tracker != nil {
-			if wm, moved := f.tracker.Advance(); moved {
+			if wm, moved := f.tracker.Advance(nowMicros()); moved {
 				if _, err := f.built.pipeline.Push(exec.Message{Watermark: &wm}); err != nil {
+					return err
+				}
+				if err := b.Set(progressTable, progressKey(f.view.ID, "wm"), binary.AppendVarint(nil, wm)); err != nil {
 					return err
 				}
 			}
@@ -290,7 +308,7 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 	if err != nil {
 		b.Close()
 		if f.tracker != nil {
-			copy(f.tracker.MaxSeen, saved)
+			f.tracker = saved
 		}
 		// Operators may hold in-memory positions (watermarks); rebuild them
 		// from committed state on the next epoch.
@@ -314,9 +332,18 @@ func (f *dataflow) reloadOperators() {
 	}
 }
 
-// wait blocks until any partition has new data or the dataflow stops.
+// wait blocks until any partition has new data, a partition turns idle
+// (which may move the watermark), or the dataflow stops.
 func (f *dataflow) wait() bool {
 	cases := []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.quit)}}
+	if f.tracker != nil {
+		now := nowMicros()
+		if at, ok := f.tracker.NextIdle(now); ok {
+			timer := time.NewTimer(time.Duration(at-now+1) * time.Microsecond)
+			defer timer.Stop()
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(timer.C)})
+		}
+	}
 	for p, off := range f.offsets {
 		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.topic.Wait(p, off))})
 	}

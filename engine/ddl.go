@@ -93,6 +93,12 @@ func (e *Engine) createStream(n *sql.CreateStream) error {
 				return err
 			}
 			cfg.RetentionBytes = v
+		case "idle_timeout_ms":
+			v, err := intOption(opt, 1)
+			if err != nil {
+				return err
+			}
+			o.IdleTimeoutMs = v
 		case "segment_bytes":
 			v, err := intOption(opt, 4096)
 			if err != nil {
