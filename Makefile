@@ -4,7 +4,7 @@
 GO ?= go
 SLT_FILES := $(shell find sqllogictest/testdata -name '*.slt' | sort)
 
-.PHONY: build run test test-go test-slt lint bench clean
+.PHONY: build run test test-go test-slt lint bench bench-log clean
 
 build:
 	$(GO) build -o bin/weir ./cmd/weir
@@ -29,3 +29,6 @@ bench:
 
 clean:
 	rm -rf bin
+
+bench-log: build
+	./bin/weir bench log

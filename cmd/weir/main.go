@@ -3,6 +3,7 @@
 //	weir                          serve with defaults (./weir-data, 127.0.0.1:5433)
 //	weir serve [--data-dir DIR] [--pg-listen HOST:PORT]
 //	weir slt [--addr HOST:PORT] FILE...
+//	weir bench log [flags]
 package main
 
 import (
@@ -22,8 +23,10 @@ func main() {
 		err = serve(args)
 	case "slt":
 		err = slt(args)
+	case "bench":
+		err = bench(args)
 	case "help":
-		fmt.Println("usage: weir [serve [--data-dir DIR] [--pg-listen HOST:PORT]] | slt [--addr HOST:PORT] FILE...")
+		fmt.Println("usage: weir [serve [--data-dir DIR] [--pg-listen HOST:PORT]] | slt [--addr HOST:PORT] FILE... | bench log [flags]")
 		return
 	default:
 		err = fmt.Errorf("unknown command %q (try: serve, slt)", cmd)

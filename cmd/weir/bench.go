@@ -1,0 +1,15 @@
+package main
+
+import "fmt"
+
+// bench dispatches `weir bench <what>`.
+func bench(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("bench: say what to measure (log)")
+	}
+	switch args[0] {
+	case "log":
+		return benchLog(args[1:])
+	}
+	return fmt.Errorf("bench: unknown benchmark %q (try: log)", args[0])
+}
