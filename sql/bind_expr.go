@@ -34,9 +34,12 @@ func scopeOf(rel Rel, qual string) *scope {
 // exprBinder binds TiDB expressions against a scope. When aggs is non-nil,
 // aggregate calls are collected into it and replaced by placeholders.
 type exprBinder struct {
+	bd    *binder // the query binder (outer scopes, parameters, CTEs); nil for standalone expressions
 	scope *scope
 	norm  *normalized
 	aggs  *[]AggCall
+	// wins collects window function calls (nil: not allowed here).
+	wins *[]WindowFunc
 	// aggArgs binds aggregate arguments (the pre-aggregation scope).
 	inAgg bool
 	what  string // clause name for errors ("WHERE", "GROUP BY", ...)
@@ -148,7 +151,11 @@ func (b *exprBinder) bind(n ast.ExprNode) (Expr, error) {
 		return c, nil
 	case *ast.PatternInExpr:
 		if e.Sel != nil {
-			return nil, b.errAt(e, types.CodeFeatureNotSupported, "IN (subquery) is not supported yet")
+			sq, ok := e.Sel.(*ast.SubqueryExpr)
+			if !ok {
+				return nil, b.errAt(e, types.CodeSyntaxError, "IN needs a list or a subquery")
+			}
+			return b.compareSubquery(e, e.Expr, sq.Query, "=", false, e.Not)
 		}
 		v, err := b.bind(e.Expr)
 		if err != nil {
@@ -205,8 +212,59 @@ func (b *exprBinder) bind(n ast.ExprNode) (Expr, error) {
 		return b.bindFunc(e)
 	case *ast.DefaultExpr:
 		return nil, b.errAt(e, types.CodeFeatureNotSupported, "DEFAULT is not supported")
-	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, b.errAt(n, types.CodeFeatureNotSupported, "subqueries in expressions are not supported yet")
+	case *ast.SubqueryExpr:
+		q, err := b.subquery(e.Query)
+		if err != nil {
+			return nil, err
+		}
+		if len(q.Cols) != 1 {
+			return nil, b.errAt(e, types.CodeSyntaxError, "subquery must return only one column")
+		}
+		return &Subquery{Kind: ScalarSubquery, Query: q.Rel, T: q.Cols[0].Type}, nil
+	case *ast.ExistsSubqueryExpr:
+		sq, ok := e.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, b.errAt(e, types.CodeSyntaxError, "EXISTS needs a subquery")
+		}
+		q, err := b.subquery(sq.Query)
+		if err != nil {
+			return nil, err
+		}
+		return &Subquery{Kind: ExistsSubquery, Query: q.Rel, Negated: e.Not, T: types.TBool}, nil
+	case *ast.CompareSubqueryExpr:
+		sq, ok := e.R.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, b.errAt(e, types.CodeSyntaxError, "ANY/ALL needs a subquery")
+		}
+		op, ok := binaryOps[e.Op]
+		if !ok {
+			return nil, b.errAt(e, types.CodeFeatureNotSupported, "operator %s with ANY/ALL is not supported", e.Op)
+		}
+		return b.compareSubquery(e, e.L, sq.Query, op, e.All, false)
+	case *ast.PatternRegexpExpr:
+		v, err := b.bind(e.Expr)
+		if err != nil {
+			return nil, err
+		}
+		p, err := b.bind(e.Pattern)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = coerceToText(v); err != nil {
+			return nil, err
+		}
+		if p, err = coerceToText(p); err != nil {
+			return nil, err
+		}
+		c := Expr(&Call{Func: "regexp_like", Args: []Expr{v, p}, T: types.TBool})
+		if e.Not {
+			c = &Call{Func: "not", Args: []Expr{c}, T: types.TBool}
+		}
+		return c, nil
+	case *ast.WindowFuncExpr:
+		return b.bindWindowFunc(e)
+	case *ast.PositionExpr:
+		return nil, b.errAt(e, types.CodeSyntaxError, "position %d is not allowed here", e.N)
 	}
 	return nil, b.errAt(n, types.CodeFeatureNotSupported, "expression %T is not supported", n)
 }
@@ -270,6 +328,15 @@ func (b *exprBinder) bindColumn(e *ast.ColumnNameExpr) (Expr, error) {
 		}
 		found = i
 	}
+	if found < 0 && b.bd != nil {
+		for depth, outer := range b.bd.outer {
+			for i, c := range outer.cols {
+				if c.name == name && (qual == "" || c.qual == qual) {
+					return &OuterRef{Depth: depth + 1, Idx: i, T: c.typ, Name: c.name}, nil
+				}
+			}
+		}
+	}
 	if found < 0 {
 		if qual != "" {
 			known := false
@@ -301,7 +368,7 @@ func isQuotedIn(norm *normalized, e *ast.ColumnNameExpr) bool {
 var binaryOps = map[opcode.Op]string{
 	opcode.Plus: "+", opcode.Minus: "-", opcode.Mul: "*", opcode.Div: "/", opcode.Mod: "%", opcode.IntDiv: "/",
 	opcode.EQ: "=", opcode.NE: "<>", opcode.LT: "<", opcode.LE: "<=", opcode.GT: ">", opcode.GE: ">=",
-	opcode.LogicAnd: "and", opcode.LogicOr: "or",
+	opcode.LogicAnd: "and", opcode.LogicOr: "or", opcode.NullEQ: "is_not_distinct",
 }
 
 func (b *exprBinder) bindBinary(e *ast.BinaryOperationExpr) (Expr, error) {
@@ -309,15 +376,32 @@ func (b *exprBinder) bindBinary(e *ast.BinaryOperationExpr) (Expr, error) {
 	if !ok {
 		return nil, b.errAt(e, types.CodeFeatureNotSupported, "operator %s is not supported", e.Op)
 	}
+	rnode := e.R
+	if op == "is_not_distinct" {
+		if f, ok := e.R.(*ast.FuncCallExpr); ok && len(f.Args) == 1 && (f.FnName.L == "__distinct" || f.FnName.L == "__not_distinct") {
+			if f.FnName.L == "__distinct" {
+				op = "is_distinct"
+			}
+			rnode = f.Args[0]
+		}
+	}
 	l, err := b.bind(e.L)
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.bind(e.R)
+	r, err := b.bind(rnode)
 	if err != nil {
 		return nil, err
 	}
 	switch op {
+	case "is_distinct", "is_not_distinct":
+		c, err := b.compare(e, "=", l, r)
+		if err != nil {
+			return nil, err
+		}
+		call := c.(*Call)
+		call.Func = op
+		return call, nil
 	case "and", "or":
 		if l, err = b.coerceBool(l, e, strings.ToUpper(op)); err != nil {
 			return nil, err
@@ -481,6 +565,87 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 		return &Const{Value: iv, T: types.TInterval}, nil
 	case "__bool":
 		return &Const{Value: e.Args[0].(*driver.ValueExpr).GetString() == "t", T: types.TBool}, nil
+	case "__param":
+		n, _ := e.Args[0].(*driver.ValueExpr).GetValue().(int64)
+		if n < 1 || n > 65535 || b.bd == nil {
+			return nil, b.errAt(e, types.CodeUndefinedObject, "there is no parameter $%d", n)
+		}
+		return b.bd.param(int(n - 1)), nil
+	case "__array":
+		return nil, b.errAt(e, types.CodeFeatureNotSupported, "arrays are not supported yet")
+	case "__subscript":
+		base := e.Args[0]
+		for {
+			p, ok := base.(*ast.ParenthesesExpr)
+			if !ok {
+				break
+			}
+			base = p.Expr
+		}
+		if f, ok := base.(*ast.FuncCallExpr); ok && f.FnName.L == "regexp_match" && len(f.Args) == 2 {
+			// (regexp_match(s, re))[n]: the n-th capture group, as text.
+			args := make([]Expr, 3)
+			for i, a := range []ast.ExprNode{f.Args[0], f.Args[1], e.Args[1]} {
+				v, err := b.bind(a)
+				if err != nil {
+					return nil, err
+				}
+				args[i] = v
+			}
+			_, out, err := sig(types.TText, types.TText, types.TText, types.TInt4)(args)
+			if err != nil {
+				return nil, types.AsError(errNoFunc("regexp_match", args[:2])).WithPosition(b.errAt(e, "", "").Position)
+			}
+			return &Call{Func: "regexp_match_group", Args: out, T: types.TText}, nil
+		}
+		return nil, b.errAt(e, types.CodeFeatureNotSupported, "subscripts are supported only on regexp_match(...) yet")
+	case "__extract":
+		field := strings.ToLower(e.Args[0].(*driver.ValueExpr).GetString())
+		v, err := b.bind(e.Args[1])
+		if err != nil {
+			return nil, err
+		}
+		t := v.Type()
+		switch {
+		case t.Family == types.Unknown:
+			if v, err = coerce(v, types.TTimestamp); err != nil {
+				return nil, err
+			}
+		case t.IsTime() || t.Family == types.Date || t.Family == types.Interval:
+		default:
+			return nil, b.errAt(e, types.CodeUndefinedFunction, "function extract(unknown, %s) does not exist", t)
+		}
+		if !validExtractField(field) {
+			return nil, b.errAt(e, types.CodeFeatureNotSupported, "unit \"%s\" not supported for type %s", field, v.Type())
+		}
+		return &Call{Func: "extract", Args: []Expr{&Const{Value: field, T: types.TText}, v}, T: types.NumericOf(extractScale(field))}, nil
+	case "__distinct", "__not_distinct", "__nulls_first", "__nulls_last", "__full_join", "__temporal_join":
+		return nil, b.errAt(e, types.CodeSyntaxError, "syntax error near %s", strings.Trim(name, "_"))
+	case "trim":
+		// TiDB reads TRIM([BOTH|LEADING|TRAILING] [chars] FROM s) as
+		// trim(s, chars, direction).
+		if len(e.Args) == 3 {
+			dir := "btrim"
+			if d, ok := e.Args[2].(*ast.TrimDirectionExpr); ok {
+				switch d.Direction {
+				case ast.TrimLeading:
+					dir = "ltrim"
+				case ast.TrimTrailing:
+					dir = "rtrim"
+				}
+			}
+			return b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr(dir), Args: e.Args[:2]})
+		}
+		return b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr("btrim"), Args: e.Args})
+	case "locate", "position":
+		// POSITION(a IN b) arrives as locate(a, b).
+		if len(e.Args) == 2 {
+			return b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr("strpos"), Args: []ast.ExprNode{e.Args[1], e.Args[0]}})
+		}
+	case "curdate":
+		return b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr("current_date")})
+	case "ifnull":
+		return b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr("coalesce"), Args: e.Args})
 	case "__filter":
 		agg, ok := e.Args[0].(*ast.AggregateFuncExpr)
 		if !ok {
@@ -521,8 +686,12 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 		}
 		args[i] = v
 	}
+	args0 := args
 	t, args, err := f(args)
 	if err != nil {
+		if types.ErrorCode(err) == types.CodeUndefinedFunction {
+			err = errNoFunc(name, args0)
+		}
 		return nil, types.AsError(err).WithPosition(b.errAt(e, "", "").Position)
 	}
 	return &Call{Func: name, Args: args, T: t}, nil

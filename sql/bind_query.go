@@ -20,6 +20,80 @@ type binder struct {
 	norm *normalized
 	// deps collects the relations a statement reads.
 	deps []*Relation
+	// outer holds the scopes of the queries enclosing a subquery, nearest
+	// first; their columns bind as OuterRefs.
+	outer []*scope
+	// params are the statement's parameter types, shared by every binder
+	// of the statement.
+	params *[]*types.Type
+	// ctes are the WITH queries visible here, innermost last.
+	ctes []cte
+}
+
+type cte struct {
+	name string
+	q    *Query
+}
+
+// child makes the binder of a subquery nested in a query whose current
+// scope is sc.
+func (bd *binder) child(sc *scope) *binder {
+	c := &binder{cat: bd.cat, norm: bd.norm, params: bd.params, ctes: bd.ctes}
+	c.outer = append([]*scope{sc}, bd.outer...)
+	return c
+}
+
+// param returns parameter $idx+1, sharing its type slot.
+func (bd *binder) param(idx int) *Param {
+	if bd.params == nil {
+		bd.params = &[]*types.Type{}
+	}
+	for len(*bd.params) <= idx {
+		t := types.TUnknown
+		*bd.params = append(*bd.params, &t)
+	}
+	return &Param{Idx: idx, slot: (*bd.params)[idx]}
+}
+
+// withCTEs binds a WITH clause, making its queries visible by name.
+func (bd *binder) withCTEs(w *ast.WithClause) error {
+	if w == nil {
+		return nil
+	}
+	if w.IsRecursive {
+		return bd.errAt(w, types.CodeFeatureNotSupported, "WITH RECURSIVE is not supported yet")
+	}
+	for _, c := range w.CTEs {
+		stmt, ok := c.Query.Query.(ast.StmtNode)
+		if !ok {
+			return bd.errAt(c, types.CodeSyntaxError, "WITH query is not a query")
+		}
+		q, err := bd.bindQueryNode(stmt)
+		if err != nil {
+			return err
+		}
+		if len(c.ColNameList) > 0 {
+			if len(c.ColNameList) > len(q.Cols) {
+				return bd.errAt(c, types.CodeInvalidColumnReference, "WITH query \"%s\" has %d columns available but %d columns specified", c.Name.L, len(q.Cols), len(c.ColNameList))
+			}
+			cols := append([]Column(nil), q.Cols...)
+			for i, n := range c.ColNameList {
+				cols[i].Name = n.L
+			}
+			q = &Query{Rel: &Project{Input: q.Rel, Exprs: identity(q.Cols), Cols: cols}, Cols: cols}
+		}
+		bd.ctes = append(bd.ctes, cte{name: c.Name.L, q: q})
+	}
+	return nil
+}
+
+func (bd *binder) lookupCTE(name string) (*Query, bool) {
+	for i := len(bd.ctes) - 1; i >= 0; i-- {
+		if bd.ctes[i].name == name {
+			return bd.ctes[i].q, true
+		}
+	}
+	return nil, false
 }
 
 func (bd *binder) errAt(node ast.Node, code, format string, args ...any) *types.Error {
@@ -28,21 +102,206 @@ func (bd *binder) errAt(node ast.Node, code, format string, args ...any) *types.
 }
 
 func (bd *binder) bindQueryNode(n ast.StmtNode) (*Query, error) {
+	saved := len(bd.ctes)
+	defer func() { bd.ctes = bd.ctes[:saved] }()
 	switch q := n.(type) {
 	case *ast.SelectStmt:
+		if err := bd.withCTEs(q.With); err != nil {
+			return nil, err
+		}
 		return bd.bindSelect(q)
 	case *ast.SetOprStmt:
-		return nil, bd.errAt(q, types.CodeFeatureNotSupported, "UNION, INTERSECT and EXCEPT are not supported yet")
+		if err := bd.withCTEs(q.With); err != nil {
+			return nil, err
+		}
+		return bd.bindSetOp(q.SelectList, q.OrderBy, q.Limit)
 	}
 	return nil, types.Errorf(types.CodeSyntaxError, "syntax error: not a query")
+}
+
+// bindSetOp binds a UNION/INTERSECT/EXCEPT chain, left to right, then its
+// ORDER BY and LIMIT over the combined columns.
+func (bd *binder) bindSetOp(list *ast.SetOprSelectList, orderBy *ast.OrderByClause, limit *ast.Limit) (*Query, error) {
+	if err := bd.withCTEs(list.With); err != nil {
+		return nil, err
+	}
+	var acc *Query
+	for i, sel := range list.Selects {
+		var q *Query
+		var err error
+		var op *ast.SetOprType
+		switch s := sel.(type) {
+		case *ast.SelectStmt:
+			op = s.AfterSetOperator
+			q, err = bd.bindSelect(s)
+		case *ast.SetOprSelectList:
+			op = s.AfterSetOperator
+			q, err = bd.bindSetOp(s, s.OrderBy, s.Limit)
+		default:
+			return nil, bd.errAt(list, types.CodeSyntaxError, "unexpected set operation member")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			acc = q
+			continue
+		}
+		if len(q.Cols) != len(acc.Cols) {
+			return nil, bd.errAt(sel, types.CodeSyntaxError, "each %s query must have the same number of columns", setOpName(op))
+		}
+		cols := make([]Column, len(acc.Cols))
+		var lx, rx []Expr
+		lconv, rconv := false, false
+		for j := range cols {
+			l, r := &ColRef{Idx: j, T: acc.Cols[j].Type}, &ColRef{Idx: j, T: q.Cols[j].Type}
+			t, err := commonType(setOpName(op), []Expr{l, r})
+			if err != nil {
+				return nil, bd.errAt(sel, types.CodeDatatypeMismatch, "%s types %s and %s cannot be matched", setOpName(op), acc.Cols[j].Type, q.Cols[j].Type)
+			}
+			if t.Family == types.Unknown {
+				t = types.TText
+			}
+			cols[j] = Column{Name: acc.Cols[j].Name, Type: t}
+			le, err := castExpr(l, t)
+			if err != nil {
+				return nil, err
+			}
+			re, err := castExpr(r, t)
+			if err != nil {
+				return nil, err
+			}
+			lconv = lconv || t != acc.Cols[j].Type
+			rconv = rconv || t != q.Cols[j].Type
+			lx, rx = append(lx, le), append(rx, re)
+		}
+		left, right := acc.Rel, q.Rel
+		if lconv {
+			left = &Project{Input: left, Exprs: lx, Cols: cols}
+		}
+		if rconv {
+			right = &Project{Input: right, Exprs: rx, Cols: cols}
+		}
+		so := &SetOp{Left: left, Right: right, Cols: cols}
+		switch *op {
+		case ast.Union:
+		case ast.UnionAll:
+			so.All = true
+		case ast.Intersect:
+			so.Kind = Intersect
+		case ast.IntersectAll:
+			so.Kind, so.All = Intersect, true
+		case ast.Except:
+			so.Kind = Except
+		case ast.ExceptAll:
+			so.Kind, so.All = Except, true
+		}
+		acc = &Query{Rel: so, Cols: cols}
+	}
+	return bd.orderAndLimit(acc, orderBy, limit)
+}
+
+func setOpName(op *ast.SetOprType) string {
+	if op == nil {
+		return "UNION"
+	}
+	switch *op {
+	case ast.Intersect, ast.IntersectAll:
+		return "INTERSECT"
+	case ast.Except, ast.ExceptAll:
+		return "EXCEPT"
+	}
+	return "UNION"
+}
+
+// orderAndLimit applies ORDER BY (output names or positions) and LIMIT to
+// a set operation's result.
+func (bd *binder) orderAndLimit(q *Query, orderBy *ast.OrderByClause, limit *ast.Limit) (*Query, error) {
+	out := q.Rel
+	if orderBy != nil {
+		var keys []SortKey
+		for _, it := range orderBy.Items {
+			e, desc, nullsFirst := unwrapNulls(it)
+			col := -1
+			switch x := e.(type) {
+			case *ast.PositionExpr:
+				col = x.N - 1
+			case *ast.ColumnNameExpr:
+				for i, c := range q.Cols {
+					if c.Name == x.Name.Name.L {
+						col = i
+						break
+					}
+				}
+			}
+			if col < 0 || col >= len(q.Cols) {
+				return nil, bd.errAt(it, types.CodeFeatureNotSupported, "ORDER BY on a UNION/INTERSECT/EXCEPT result must name an output column")
+			}
+			keys = append(keys, SortKey{Col: col, Desc: desc, NullsFirst: nullsFirst})
+		}
+		out = &Sort{Input: out, Keys: keys}
+	}
+	if limit != nil {
+		lim, err := bd.bindLimit(limit)
+		if err != nil {
+			return nil, err
+		}
+		lim.Input = out
+		out = lim
+	}
+	return &Query{Rel: out, Cols: q.Cols}, nil
+}
+
+func (bd *binder) bindLimit(l *ast.Limit) (*Limit, error) {
+	lim := &Limit{Count: -1}
+	var err error
+	if l.Count != nil {
+		if lim.Count, err = bd.constInt(l.Count, "LIMIT"); err != nil {
+			return nil, err
+		}
+	}
+	if l.Offset != nil {
+		if lim.Offset, err = bd.constInt(l.Offset, "OFFSET"); err != nil {
+			return nil, err
+		}
+		if lim.Offset < 0 {
+			lim.Offset = 0
+		}
+	}
+	return lim, nil
+}
+
+// unwrapNulls reads an ORDER BY item: its expression, direction and NULLS
+// placement (PostgreSQL's default: NULLs sort as larger than any value).
+func unwrapNulls(it *ast.ByItem) (ast.ExprNode, bool, bool) {
+	e := it.Expr
+	nullsFirst := it.Desc
+	if f, ok := e.(*ast.FuncCallExpr); ok && len(f.Args) == 1 {
+		switch f.FnName.L {
+		case "__nulls_first":
+			return f.Args[0], it.Desc, true
+		case "__nulls_last":
+			return f.Args[0], it.Desc, false
+		}
+	}
+	return e, it.Desc, nullsFirst
+}
+
+func (bd *binder) exprs(sc *scope, what string) *exprBinder {
+	return &exprBinder{bd: bd, scope: sc, norm: bd.norm, what: what}
 }
 
 func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 	if sel.Kind == ast.SelectStmtKindValues {
 		return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "VALUES as a query is not supported yet")
 	}
-	if sel.WithBeforeBraces || sel.With != nil {
-		return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "WITH queries are not supported yet")
+	if sel.Kind == ast.SelectStmtKindTable {
+		return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "TABLE as a subquery is not supported yet")
+	}
+	saved := len(bd.ctes)
+	defer func() { bd.ctes = bd.ctes[:saved] }()
+	if err := bd.withCTEs(sel.With); err != nil {
+		return nil, err
 	}
 	// FROM
 	var input Rel
@@ -57,7 +316,7 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 	}
 	// WHERE
 	if sel.Where != nil {
-		eb := &exprBinder{scope: sc, norm: bd.norm, what: "WHERE"}
+		eb := bd.exprs(sc, "WHERE")
 		cond, err := eb.bind(sel.Where)
 		if err != nil {
 			return nil, err
@@ -67,11 +326,14 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 		}
 		input = &Filter{Input: input, Cond: cond}
 	}
-	// SELECT list, collecting aggregates.
+	// SELECT list, collecting aggregates and window functions.
 	var aggs []AggCall
-	eb := &exprBinder{scope: sc, norm: bd.norm, aggs: &aggs, what: "SELECT"}
+	var wins []WindowFunc
+	eb := bd.exprs(sc, "SELECT")
+	eb.aggs, eb.wins = &aggs, &wins
 	var exprs []Expr
 	var cols []Column
+	var fieldOf []ast.Node
 	for _, f := range sel.Fields.Fields {
 		if f.WildCard != nil {
 			qual := f.WildCard.Table.L
@@ -83,6 +345,7 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 				matched = true
 				exprs = append(exprs, &ColRef{Idx: i, T: c.typ, Name: c.name})
 				cols = append(cols, Column{Name: c.name, Type: c.typ})
+				fieldOf = append(fieldOf, f)
 			}
 			if !matched && qual != "" {
 				return nil, bd.errAt(f, types.CodeUndefinedTable, "missing FROM-clause entry for table \"%s\"", qual)
@@ -106,40 +369,37 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 		}
 		exprs = append(exprs, e)
 		cols = append(cols, Column{Name: name, Type: e.Type()})
+		fieldOf = append(fieldOf, f)
 	}
 	var having Expr
 	if sel.Having != nil {
-		h, err := (&exprBinder{scope: sc, norm: bd.norm, aggs: &aggs, what: "HAVING"}).bind(sel.Having.Expr)
+		hb := bd.exprs(sc, "HAVING")
+		hb.aggs = &aggs
+		h, err := hb.bind(sel.Having.Expr)
 		if err != nil {
 			return nil, err
 		}
 		having = h
 	}
-	// ORDER BY items bound before aggregation so they may use aggregates.
+	// ORDER BY items are bound before aggregation so they may use aggregates.
 	type orderItem struct {
-		outCol int // index into exprs when it names an output column
-		expr   Expr
-		desc   bool
+		outCol     int // index into exprs when it names an output column
+		expr       Expr
+		desc       bool
+		nullsFirst bool
 	}
 	var order []orderItem
 	if sel.OrderBy != nil {
 		for _, it := range sel.OrderBy.Items {
-			oi := orderItem{outCol: -1, desc: it.Desc}
-			if pe, ok := it.Expr.(*ast.PositionExpr); ok && pe.P == nil {
+			e, desc, nullsFirst := unwrapNulls(it)
+			oi := orderItem{outCol: -1, desc: desc, nullsFirst: nullsFirst}
+			if pe, ok := e.(*ast.PositionExpr); ok && pe.P == nil {
 				if pe.N < 1 || pe.N > len(exprs) {
 					return nil, bd.errAt(it, types.CodeInvalidColumnReference, "ORDER BY position %d is not in select list", pe.N)
 				}
 				oi.outCol = pe.N - 1
 			}
-			if v, ok := it.Expr.(*driver.ValueExpr); ok {
-				if n, ok := v.GetValue().(int64); ok {
-					if n < 1 || int(n) > len(exprs) {
-						return nil, bd.errAt(it, types.CodeInvalidColumnReference, "ORDER BY position %d is not in select list", n)
-					}
-					oi.outCol = int(n) - 1
-				}
-			}
-			if cn, ok := it.Expr.(*ast.ColumnNameExpr); ok && oi.outCol < 0 && cn.Name.Table.L == "" {
+			if cn, ok := e.(*ast.ColumnNameExpr); ok && oi.outCol < 0 && cn.Name.Table.L == "" {
 				for i, c := range cols {
 					if c.Name == cn.Name.Name.L {
 						oi.outCol = i
@@ -148,11 +408,13 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 				}
 			}
 			if oi.outCol < 0 {
-				e, err := (&exprBinder{scope: sc, norm: bd.norm, aggs: &aggs, what: "ORDER BY"}).bind(it.Expr)
+				ob := bd.exprs(sc, "ORDER BY")
+				ob.aggs, ob.wins = &aggs, &wins
+				x, err := ob.bind(e)
 				if err != nil {
 					return nil, err
 				}
-				oi.expr = e
+				oi.expr = x
 			}
 			order = append(order, oi)
 		}
@@ -160,7 +422,7 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 	// GROUP BY
 	var groups []Expr
 	if sel.GroupBy != nil {
-		gb := &exprBinder{scope: sc, norm: bd.norm, what: "GROUP BY"}
+		gb := bd.exprs(sc, "GROUP BY")
 		for _, it := range sel.GroupBy.Items {
 			var g Expr
 			if pe, ok := it.Expr.(*ast.PositionExpr); ok && pe.P == nil {
@@ -170,17 +432,6 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 				g = exprs[pe.N-1]
 				if containsAgg(g) {
 					return nil, bd.errAt(it, types.CodeGroupingError, "aggregate functions are not allowed in GROUP BY")
-				}
-			}
-			if v, ok := it.Expr.(*driver.ValueExpr); ok {
-				if n, ok := v.GetValue().(int64); ok {
-					if n < 1 || int(n) > len(exprs) {
-						return nil, bd.errAt(it, types.CodeInvalidColumnReference, "GROUP BY position %d is not in select list", n)
-					}
-					g = exprs[n-1]
-					if containsAgg(g) {
-						return nil, bd.errAt(it, types.CodeGroupingError, "aggregate functions are not allowed in GROUP BY")
-					}
 				}
 			}
 			if g == nil {
@@ -206,13 +457,8 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 	}
 	if len(aggs) > 0 || groups != nil {
 		agg := &Aggregate{Input: input, GroupBy: groups, Aggs: aggs}
-		for i, g := range groups {
-			name := "?column?"
-			if c, ok := g.(*ColRef); ok {
-				name = c.Name
-			}
-			_ = i
-			agg.Cols = append(agg.Cols, Column{Name: name, Type: g.Type()})
+		for _, g := range groups {
+			agg.Cols = append(agg.Cols, Column{Name: nameOf(g), Type: g.Type()})
 		}
 		for _, a := range aggs {
 			agg.Cols = append(agg.Cols, Column{Name: a.Func, Type: a.Type})
@@ -224,16 +470,8 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 			}
 			return out, nil
 		}
-		fi := 0
 		for i := range exprs {
-			for fi < len(sel.Fields.Fields) && sel.Fields.Fields[fi].WildCard != nil && false {
-				fi++
-			}
-			var node ast.Node = sel
-			if i < len(sel.Fields.Fields) {
-				node = sel.Fields.Fields[i]
-			}
-			e, err := rw(exprs[i], node)
+			e, err := rw(exprs[i], fieldOf[i])
 			if err != nil {
 				return nil, err
 			}
@@ -255,9 +493,37 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 				order[i].expr = e
 			}
 		}
+		for i := range wins {
+			w := &wins[i]
+			for j := range w.Args {
+				e, err := rw(w.Args[j], sel)
+				if err != nil {
+					return nil, err
+				}
+				w.Args[j] = e
+			}
+			for j := range w.PartitionBy {
+				e, err := rw(w.PartitionBy[j], sel)
+				if err != nil {
+					return nil, err
+				}
+				w.PartitionBy[j] = e
+			}
+			for j := range w.OrderBy {
+				e, err := rw(w.OrderBy[j].E, sel)
+				if err != nil {
+					return nil, err
+				}
+				w.OrderBy[j].E = e
+			}
+		}
 		input = agg
 	} else if having != nil {
-		return nil, bd.errAt(sel.Having, types.CodeGroupingError, "HAVING without GROUP BY or aggregates is not supported")
+		// HAVING without GROUP BY makes the whole input one group.
+		input = &Aggregate{Input: input}
+		if containsColRef(having) {
+			return nil, bd.errAt(sel.Having, types.CodeGroupingError, "HAVING without GROUP BY may use only aggregates and constants")
+		}
 	}
 	if having != nil {
 		var err error
@@ -265,6 +531,23 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 			return nil, err
 		}
 		input = &Filter{Input: input, Cond: having}
+	}
+	if len(wins) > 0 {
+		over := &Over{Input: input, Funcs: wins}
+		base := len(input.Columns())
+		over.Cols = append([]Column(nil), input.Columns()...)
+		for _, w := range wins {
+			over.Cols = append(over.Cols, Column{Name: w.Func, Type: w.Type})
+		}
+		for i := range exprs {
+			exprs[i] = rewriteWinRefs(exprs[i], base)
+		}
+		for i := range order {
+			if order[i].expr != nil {
+				order[i].expr = rewriteWinRefs(order[i].expr, base)
+			}
+		}
+		input = over
 	}
 	// Projection, with hidden ORDER BY columns appended.
 	visible := len(exprs)
@@ -287,8 +570,7 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 			cols = append(cols, Column{Name: "?order?", Type: oi.expr.Type(), Hidden: true})
 			col = len(exprs) - 1
 		}
-		// PostgreSQL sorts NULLs as larger than every value.
-		keys = append(keys, SortKey{Col: col, Desc: oi.desc, NullsFirst: oi.desc})
+		keys = append(keys, SortKey{Col: col, Desc: oi.desc, NullsFirst: oi.nullsFirst})
 	}
 	var out Rel = &Project{Input: input, Exprs: exprs, Cols: cols}
 	if sel.Distinct {
@@ -302,18 +584,11 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 		out = &Sort{Input: out, Keys: keys}
 	}
 	if sel.Limit != nil {
-		lim := &Limit{Input: out, Count: -1}
-		var err error
-		if sel.Limit.Count != nil {
-			if lim.Count, err = bd.constInt(sel.Limit.Count, "LIMIT"); err != nil {
-				return nil, err
-			}
+		lim, err := bd.bindLimit(sel.Limit)
+		if err != nil {
+			return nil, err
 		}
-		if sel.Limit.Offset != nil {
-			if lim.Offset, err = bd.constInt(sel.Limit.Offset, "OFFSET"); err != nil {
-				return nil, err
-			}
-		}
+		lim.Input = out
 		out = lim
 	}
 	if len(exprs) > visible {
@@ -324,6 +599,22 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 		out = p
 	}
 	return &Query{Rel: out, Cols: cols[:visible]}, nil
+}
+
+func containsColRef(e Expr) bool {
+	switch x := e.(type) {
+	case *ColRef:
+		return true
+	case *Call:
+		for _, a := range x.Args {
+			if containsColRef(a) {
+				return true
+			}
+		}
+	case *Cast:
+		return containsColRef(x.E)
+	}
+	return false
 }
 
 func (bd *binder) constInt(n ast.ExprNode, what string) (int64, error) {
@@ -447,6 +738,8 @@ func rewriteAggregated(e Expr, groups []Expr) (Expr, *ColRef) {
 	switch x := e.(type) {
 	case *aggRef:
 		return &ColRef{Idx: len(groups) + x.idx, T: x.t}, nil
+	case *winRef:
+		return x, nil
 	case *ColRef:
 		return nil, x
 	case *Call:
@@ -526,24 +819,39 @@ func exprEqual(a, b Expr) bool {
 	case *aggRef:
 		y, ok := b.(*aggRef)
 		return ok && x.idx == y.idx
+	case *winRef:
+		y, ok := b.(*winRef)
+		return ok && x.idx == y.idx
+	case *OuterRef:
+		y, ok := b.(*OuterRef)
+		return ok && x.Depth == y.Depth && x.Idx == y.Idx
+	case *Param:
+		y, ok := b.(*Param)
+		return ok && x.Idx == y.Idx
 	}
 	return false
 }
 
-// bindFrom binds a FROM clause: one table, view, stream, subquery or window
-// table function (joins come later).
-func (bd *binder) bindFrom(j *ast.Join) (Rel, *scope, error) {
-	if j.Right != nil {
-		return nil, nil, bd.errAt(j, types.CodeFeatureNotSupported, "joins are not supported yet")
-	}
-	ts, ok := j.Left.(*ast.TableSource)
-	if !ok {
-		if inner, ok := j.Left.(*ast.Join); ok {
-			return bd.bindFrom(inner)
+// bindFrom binds a FROM clause: tables, views, streams, CTEs, subqueries,
+// window table functions, and joins of them.
+func (bd *binder) bindFrom(n ast.ResultSetNode) (Rel, *scope, error) {
+	switch j := n.(type) {
+	case *ast.Join:
+		if j.Right == nil {
+			return bd.bindFrom(j.Left)
 		}
-		return nil, nil, bd.errAt(j, types.CodeFeatureNotSupported, "FROM item is not supported")
+		return bd.bindJoin(j)
+	case *ast.TableSource:
+		return bd.bindTableSource(j)
 	}
+	return nil, nil, bd.errAt(n, types.CodeFeatureNotSupported, "FROM item %T is not supported", n)
+}
+
+func (bd *binder) bindTableSource(ts *ast.TableSource) (Rel, *scope, error) {
 	alias := ts.AsName.L
+	if alias != "" && strings.Contains(bd.norm.text, "`"+ts.AsName.O+"`") {
+		alias = ts.AsName.O
+	}
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
 		name := src.Name.L
@@ -558,30 +866,152 @@ func (bd *binder) bindFrom(j *ast.Join) (Rel, *scope, error) {
 			}
 			return w.rel, scopeOf(w.rel, alias), nil
 		}
-		if src.Schema.L != "" && src.Schema.L != "public" {
-			return nil, nil, bd.errAt(src, types.CodeUndefinedTable, "relation \"%s.%s\" does not exist", src.Schema.O, src.Name.O)
-		}
 		if strings.Contains(bd.norm.text, "`"+src.Name.O+"`") {
 			name = src.Name.O
 		}
-		rel, ok := bd.cat.Relation(name)
+		if alias == "" {
+			alias = name
+		}
+		if src.Schema.L == "" {
+			if q, ok := bd.lookupCTE(name); ok {
+				p := &Project{Input: q.Rel, Exprs: identity(q.Cols), Cols: q.Cols}
+				return p, scopeOf(p, alias), nil
+			}
+		}
+		full := name
+		if src.Schema.L != "" && src.Schema.L != "public" {
+			full = src.Schema.L + "." + name
+		}
+		rel, ok := bd.cat.Relation(full)
 		if !ok {
+			if src.Schema.L != "" {
+				return nil, nil, bd.identErr(src.Name.O, types.CodeUndefinedTable, "relation \"%s.%s\" does not exist", src.Schema.O, src.Name.O)
+			}
 			return nil, nil, bd.identErr(src.Name.O, types.CodeUndefinedTable, "relation \"%s\" does not exist", name)
 		}
 		bd.deps = append(bd.deps, rel)
-		if alias == "" {
-			alias = name
+		if rel.Kind == RelView && rel.ViewQuery != nil {
+			// A view is its query, bound afresh where it is used.
+			q, err := rel.ViewQuery(bd.cat)
+			if err != nil {
+				return nil, nil, err
+			}
+			p := &Project{Input: q.Rel, Exprs: identity(q.Cols), Cols: q.Cols}
+			return p, scopeOf(p, alias), nil
 		}
 		s := &Scan{Relation: rel}
 		return s, scopeOf(s, alias), nil
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		q, err := bd.bindQueryNode(src.(ast.StmtNode))
+		child := bd.child(&scope{})
+		child.outer = bd.outer // a FROM subquery is not correlated with its siblings
+		q, err := child.bindQueryNode(src.(ast.StmtNode))
 		if err != nil {
 			return nil, nil, err
 		}
+		bd.deps = append(bd.deps, child.deps...)
 		return q.Rel, scopeOf(&Project{Cols: q.Cols}, alias), nil
 	}
 	return nil, nil, bd.errAt(ts, types.CodeFeatureNotSupported, "FROM item %T is not supported", ts.Source)
+}
+
+// bindJoin binds a join; its scope is the left's columns then the right's.
+func (bd *binder) bindJoin(j *ast.Join) (Rel, *scope, error) {
+	left, ls, err := bd.bindFrom(j.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, rs, err := bd.bindFrom(j.Right)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc := &scope{cols: append(append([]scopeCol(nil), ls.cols...), rs.cols...)}
+	jn := &Join{Left: left, Right: right, Kind: CrossJoin}
+	switch j.Tp {
+	case ast.LeftJoin:
+		jn.Kind = LeftJoin
+	case ast.RightJoin:
+		jn.Kind = RightJoin
+	default:
+		if j.On != nil || j.Using != nil || j.NaturalJoin {
+			jn.Kind = InnerJoin
+		}
+	}
+	var using []string
+	switch {
+	case j.NaturalJoin:
+		for _, lc := range ls.cols {
+			for _, rc := range rs.cols {
+				if lc.name == rc.name && !lc.hidden && !rc.hidden {
+					using = append(using, lc.name)
+				}
+			}
+		}
+		if jn.Kind == CrossJoin {
+			jn.Kind = InnerJoin
+		}
+	case j.Using != nil:
+		for _, c := range j.Using {
+			using = append(using, c.Name.L)
+		}
+	}
+	var cond Expr
+	for _, name := range using {
+		li, ri := -1, -1
+		for i, c := range ls.cols {
+			if c.name == name {
+				li = i
+			}
+		}
+		for i, c := range rs.cols {
+			if c.name == name {
+				ri = i
+			}
+		}
+		if li < 0 || ri < 0 {
+			return nil, nil, bd.errAt(j, types.CodeUndefinedColumn, "column \"%s\" specified in USING clause does not exist in %s table", name, map[bool]string{true: "left", false: "right"}[li < 0])
+		}
+		eb := bd.exprs(sc, "JOIN")
+		eq, err := eb.compare(j, "=", &ColRef{Idx: li, T: ls.cols[li].typ, Name: name}, &ColRef{Idx: len(ls.cols) + ri, T: rs.cols[ri].typ, Name: name})
+		if err != nil {
+			return nil, nil, err
+		}
+		if cond == nil {
+			cond = eq
+		} else {
+			cond = &Call{Func: "and", Args: []Expr{cond, eq}, T: types.TBool}
+		}
+		// The merged column is named once: hide the right copy from * and
+		// from unqualified names.
+		sc.cols[len(ls.cols)+ri].hidden = true
+		sc.cols[len(ls.cols)+ri].name = "?using?" + name
+	}
+	if j.On != nil {
+		on := j.On.Expr
+		if f, ok := on.(*ast.FuncCallExpr); ok && len(f.Args) == 1 {
+			switch f.FnName.L {
+			case "__full_join":
+				jn.Kind, on = FullJoin, f.Args[0]
+			case "__temporal_join":
+				jn.Temporal, on = true, f.Args[0]
+			}
+		}
+		eb := bd.exprs(sc, "JOIN/ON")
+		c, err := eb.bind(on)
+		if err != nil {
+			return nil, nil, err
+		}
+		if c, err = eb.coerceBool(c, on, "JOIN/ON"); err != nil {
+			return nil, nil, err
+		}
+		cond = c
+	}
+	jn.On = cond
+	for _, c := range sc.cols {
+		jn.Cols = append(jn.Cols, Column{Name: c.name, Type: c.typ, Hidden: c.hidden})
+	}
+	// Outer joins make the padded side's columns nullable; nothing to do
+	// for types, which carry no nullability.
+	return jn, sc, nil
 }
 
 type boundWindow struct {
@@ -611,12 +1041,12 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 	}
 	var input Rel
 	qual := ""
-	if relToks[0].Is("(") {
+	if relToks[0].Is("(") && len(relToks) > 1 && (relToks[1].Is("select") || relToks[1].Is("with")) {
 		q, err := parseQuery(append(append([]Token(nil), relToks[1:len(relToks)-1]...), Token{Kind: TokEOF, Pos: relToks[len(relToks)-1].Pos}))
 		if err != nil {
 			return nil, err
 		}
-		sub := &binder{cat: bd.cat, norm: q.norm}
+		sub := &binder{cat: bd.cat, norm: q.norm, params: bd.params, ctes: bd.ctes, outer: bd.outer}
 		bq, err := sub.bindQueryNode(q.node)
 		if err != nil {
 			return nil, err
@@ -631,12 +1061,24 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 		if relToks[0].Kind == TokIdent {
 			rn = strings.ToLower(rn)
 		}
-		rel, ok := bd.cat.Relation(rn)
-		if !ok {
-			return nil, at(relToks[0], types.CodeUndefinedTable, "relation \"%s\" does not exist", rn)
+		qual = rn
+		if q, ok := bd.lookupCTE(rn); ok {
+			input = &Project{Input: q.Rel, Exprs: identity(q.Cols), Cols: q.Cols}
+		} else {
+			rel, ok := bd.cat.Relation(rn)
+			if !ok {
+				return nil, at(relToks[0], types.CodeUndefinedTable, "relation \"%s\" does not exist", rn)
+			}
+			bd.deps = append(bd.deps, rel)
+			input = &Scan{Relation: rel}
+			if rel.Kind == RelView && rel.ViewQuery != nil {
+				q, err := rel.ViewQuery(bd.cat)
+				if err != nil {
+					return nil, err
+				}
+				input = &Project{Input: q.Rel, Exprs: identity(q.Cols), Cols: q.Cols}
+			}
 		}
-		bd.deps = append(bd.deps, rel)
-		input, qual = &Scan{Relation: rel}, rn
 	}
 	colToks := wc.args[1]
 	if len(colToks) == 4 && colToks[0].Is("descriptor") {
@@ -705,14 +1147,8 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 	if w.Kind == Hop && w.Size%w.Slide != 0 {
 		return nil, at(Token{Pos: wc.pos}, types.CodeInvalidParameterValue, "HOP window size must be a multiple of its slide")
 	}
-	if w.Kind == Session {
-		return nil, at(Token{Pos: wc.pos}, types.CodeFeatureNotSupported, "SESSION windows are not supported yet")
-	}
 	w.Cols = append(append([]Column(nil), input.Columns()...),
 		Column{Name: "window_start", Type: types.TTimestamp}, Column{Name: "window_end", Type: types.TTimestamp})
-	if w.Kind == Hop {
-		return nil, at(Token{Pos: wc.pos}, types.CodeFeatureNotSupported, "HOP windows are not supported yet")
-	}
 	return &boundWindow{rel: w, qual: qual}, nil
 }
 

@@ -52,6 +52,8 @@ type Relation struct {
 	PrimaryKey []int
 	// WatermarkCol is the event-time column carrying a watermark, -1 if none.
 	WatermarkCol int
+	// ViewQuery binds a (non-materialized) view's query where it is used.
+	ViewQuery func(Catalog) (*Query, error)
 }
 
 // Catalog resolves relation names during binding.
@@ -224,3 +226,127 @@ func (*Const) expr()  {}
 func (*Call) expr()   {}
 func (*Cast) expr()   {}
 func (*Case) expr()   {}
+
+// JoinKind is the kind of a join.
+type JoinKind uint8
+
+// Join kinds.
+const (
+	InnerJoin JoinKind = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+	CrossJoin
+)
+
+func (k JoinKind) String() string {
+	return [...]string{"INNER", "LEFT", "RIGHT", "FULL", "CROSS"}[k]
+}
+
+// Join combines two inputs; its columns are the left's then the right's.
+// On is over those columns (nil for CROSS). Temporal marks a stream-table
+// join FOR SYSTEM_TIME AS OF PROCTIME() on the right side.
+type Join struct {
+	Left, Right Rel
+	Kind        JoinKind
+	On          Expr
+	Temporal    bool
+	Cols        []Column
+}
+
+// SetOpKind is UNION, INTERSECT or EXCEPT.
+type SetOpKind uint8
+
+// Set operations.
+const (
+	Union SetOpKind = iota
+	Intersect
+	Except
+)
+
+func (k SetOpKind) String() string { return [...]string{"UNION", "INTERSECT", "EXCEPT"}[k] }
+
+// SetOp combines two inputs of the same shape.
+type SetOp struct {
+	Kind        SetOpKind
+	All         bool
+	Left, Right Rel
+	Cols        []Column
+}
+
+// WindowFunc is one function computed over a window of rows
+// (row_number() OVER (PARTITION BY ... ORDER BY ...)).
+type WindowFunc struct {
+	Func        string // row_number, rank, dense_rank, or an aggregate
+	Args        []Expr
+	PartitionBy []Expr
+	OrderBy     []OrderExpr
+	Type        types.Type
+}
+
+// OrderExpr is an ordering by an expression.
+type OrderExpr struct {
+	E          Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// Over appends one column per window function to its input's columns.
+type Over struct {
+	Input Rel
+	Funcs []WindowFunc
+	Cols  []Column
+}
+
+func (j *Join) Columns() []Column  { return j.Cols }
+func (s *SetOp) Columns() []Column { return s.Cols }
+func (o *Over) Columns() []Column  { return o.Cols }
+func (*Join) rel()                 {}
+func (*SetOp) rel()                {}
+func (*Over) rel()                 {}
+
+// SubqueryKind is how a subquery is used in an expression.
+type SubqueryKind uint8
+
+// Subquery uses.
+const (
+	ScalarSubquery SubqueryKind = iota // (SELECT x ...): one value or NULL; more than one row is an error
+	ExistsSubquery                     // EXISTS (SELECT ...)
+	InSubquery                         // Test IN (SELECT x ...); Negated for NOT IN
+	AnySubquery                        // Test op ANY (SELECT ...)
+	AllSubquery                        // Test op ALL (SELECT ...)
+)
+
+// Subquery is a query used as an expression. Inside Query, OuterRef
+// expressions read the enclosing rows it is correlated with.
+type Subquery struct {
+	Kind    SubqueryKind
+	Query   Rel
+	Test    Expr   // the left operand of IN/ANY/ALL
+	Op      string // comparison for ANY/ALL ("=" for IN)
+	Negated bool
+	T       types.Type
+}
+
+// OuterRef reads column Idx of the row Depth levels out (1 = the query
+// directly enclosing the subquery).
+type OuterRef struct {
+	Depth int
+	Idx   int
+	T     types.Type
+	Name  string
+}
+
+// Param is a statement parameter ($1 is Idx 0). Its type is inferred from
+// where it is used, or given by the client.
+type Param struct {
+	Idx  int
+	slot *types.Type
+}
+
+func (s *Subquery) Type() types.Type { return s.T }
+func (o *OuterRef) Type() types.Type { return o.T }
+func (p *Param) Type() types.Type    { return *p.slot }
+func (*Subquery) expr()              {}
+func (*OuterRef) expr()              {}
+func (*Param) expr()                 {}

@@ -131,6 +131,13 @@ func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''"
 // emitRange normalizes toks (excluding a trailing EOF token).
 func (n *normalizer) emitRange(toks []Token) error {
 	fromClause := false
+	depth := 0
+	// orderItem[d] is where the current ORDER BY item at paren depth d
+	// starts in n.out, -1 outside ORDER BY.
+	orderItem := map[int]int{}
+	// wrapOn is the marker function the next ON condition is wrapped in
+	// (a FULL JOIN or a temporal join the TiDB grammar cannot express).
+	wrapOn := ""
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if t.Kind == TokEOF {
@@ -141,6 +148,178 @@ func (n *normalizer) emitRange(toks []Token) error {
 			next = toks[i+1]
 		}
 		switch {
+		case t.Kind == TokIdent && t.Is("full") && (next.Is("join") || next.Is("outer") && i+2 < len(toks) && toks[i+2].Is("join")):
+			n.emit("LEFT", t.Pos)
+			if next.Is("outer") {
+				i++
+			}
+			wrapOn = "__full_join("
+			continue
+		case t.Kind == TokIdent && t.Is("for") && next.Is("system_time") && fromClause:
+			// FOR SYSTEM_TIME AS OF PROCTIME(): a temporal join.
+			j := i + 2
+			if !(j+2 < len(toks) && toks[j].Is("as") && toks[j+1].Is("of")) {
+				return syntaxErrorNear(next)
+			}
+			j += 2
+			end := j
+			if toks[j].Is("proctime") && j+2 < len(toks) && toks[j+1].Is("(") && toks[j+2].Is(")") {
+				end = j + 2
+			} else {
+				return withCode(syntaxErrorAt(toks[j], "FOR SYSTEM_TIME AS OF supports only PROCTIME()"), types.CodeFeatureNotSupported)
+			}
+			wrapOn = "__temporal_join("
+			i = end
+			continue
+		case t.Kind == TokIdent && t.Is("on") && wrapOn != "":
+			end := joinCondEnd(toks, i+1)
+			n.emit("ON "+wrapOn, t.Pos)
+			wrapOn = ""
+			if err := n.emitRange(append(append([]Token(nil), toks[i+1:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit(")", toks[end-1].Pos)
+			i = end - 1
+			continue
+		case t.Kind == TokIdent && t.Is("order") && next.Is("by"):
+			n.emit(t.Text, t.Pos)
+			n.emit(next.Text, next.Pos)
+			orderItem[depth] = len(n.out)
+			fromClause = false
+			i++
+			continue
+		case t.Kind == TokOp && t.Text == "," && orderItem[depth] > 0:
+			n.emit(",", t.Pos)
+			orderItem[depth] = len(n.out)
+			continue
+		case t.Kind == TokIdent && t.Is("nulls") && (next.Is("first") || next.Is("last")) && orderItem[depth] > 0:
+			start, end := orderItem[depth], len(n.out)
+			if end > start && (strings.EqualFold(n.out[end-1].text, "asc") || strings.EqualFold(n.out[end-1].text, "desc")) {
+				end--
+			}
+			if end <= start {
+				return syntaxErrorNear(t)
+			}
+			fn := "__nulls_first("
+			if next.Is("last") {
+				fn = "__nulls_last("
+			}
+			wrapped := append([]piece{{text: fn, orig: n.out[start].orig}}, n.out[start:end]...)
+			wrapped = append(wrapped, piece{text: ")", orig: t.Pos})
+			n.out = append(append(n.out[:start:start], wrapped...), n.out[end:]...)
+			i++
+			continue
+		case t.Kind == TokIdent && (t.Is("limit") || t.Is("offset") || t.Is("fetch") || t.Is("union") || t.Is("except") || t.Is("intersect") || t.Is("rows") || t.Is("range")) && orderItem[depth] > 0:
+			orderItem[depth] = 0
+			if t.Is("limit") && next.Is("all") {
+				i++ // LIMIT ALL is no limit
+				continue
+			}
+			if t.Is("fetch") {
+				if err := n.fetchFirst(toks, &i); err != nil {
+					return err
+				}
+				continue
+			}
+			n.emit(t.Text, t.Pos)
+			continue
+		case t.Kind == TokIdent && t.Is("fetch") && (next.Is("first") || next.Is("next")):
+			if err := n.fetchFirst(toks, &i); err != nil {
+				return err
+			}
+			continue
+		case t.Kind == TokIdent && t.Is("operator") && next.Is("("):
+			// OPERATOR(pg_catalog.~) is the operator itself.
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			if end < i+3 {
+				return syntaxErrorNear(next)
+			}
+			op := toks[end-1]
+			n.emitOperator(op, toks, &end)
+			i = end
+			continue
+		case t.Kind == TokOp && (t.Text == "~" || t.Text == "~*" || t.Text == "!~" || t.Text == "!~*" || t.Text == "~~" || t.Text == "~~*" || t.Text == "!~~" || t.Text == "!~~*") && len(n.out) > 0 && !isOperatorPiece(n.out[len(n.out)-1].text):
+			j := i
+			n.emitOperator(t, toks, &j)
+			i = j
+			continue
+		case t.Kind == TokIdent && t.Is("collate"):
+			// COLLATE "C" / pg_catalog.default: Weir compares by bytes.
+			j := i + 1
+			for j < len(toks) && (toks[j].Kind == TokIdent || toks[j].Kind == TokQuotedIdent || toks[j].Is(".")) {
+				j++
+			}
+			i = j - 1
+			continue
+		case t.Kind == TokIdent && t.Is("is") && (next.Is("distinct") || next.Is("not") && i+2 < len(toks) && toks[i+2].Is("distinct")):
+			neg := next.Is("not")
+			j := i + 2
+			if neg {
+				j++
+			}
+			if j >= len(toks) || !toks[j].Is("from") {
+				return syntaxErrorNear(toks[min(j, len(toks)-1)])
+			}
+			end := operandEnd(toks, j+1)
+			if end == j+1 {
+				return syntaxErrorNear(toks[end])
+			}
+			fn := "__distinct("
+			if neg {
+				fn = "__not_distinct("
+			}
+			n.emit("<=> "+fn, t.Pos)
+			if err := n.emitRange(append(append([]Token(nil), toks[j+1:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit(")", toks[end-1].Pos)
+			i = end - 1
+			continue
+		case t.Kind == TokIdent && t.Is("array") && next.Is("["):
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			n.emit("__array(", t.Pos)
+			if err := n.emitRange(append(append([]Token(nil), toks[i+2:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit(")", toks[end].Pos)
+			i = end
+			continue
+		case t.Kind == TokOp && t.Text == "[" && len(n.out) > 0:
+			end, err := matchParen(toks, i)
+			if err != nil {
+				return err
+			}
+			start := n.primaryStart()
+			if start < 0 {
+				return syntaxErrorNear(t)
+			}
+			n.out = append(n.out[:start], append([]piece{{text: "__subscript(", orig: n.out[start].orig}}, n.out[start:]...)...)
+			n.emit(",", t.Pos)
+			if err := n.emitRange(append(append([]Token(nil), toks[i+1:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit(")", toks[end].Pos)
+			i = end
+			continue
+		case t.Kind == TokIdent && t.Is("extract") && next.Is("(") && i+3 < len(toks) && toks[i+3].Is("from"):
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			field := toks[i+2].Text
+			n.emit("__extract("+quoteString(strings.ToLower(field))+",", t.Pos)
+			if err := n.emitRange(append(append([]Token(nil), toks[i+4:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit(")", toks[end].Pos)
+			i = end
+			continue
 		case t.Kind == TokIdent && (t.Is("from") || t.Is("join")):
 			fromClause = true
 			n.emit(t.Text, t.Pos)
@@ -270,12 +449,145 @@ func (n *normalizer) emitRange(toks []Token) error {
 		case TokIdent:
 			n.emit(t.Text, t.Pos)
 		case TokParam:
-			return types.Errorf(types.CodeFeatureNotSupported, "parameters ($n) are not supported in this statement yet").WithPosition(t.Pos + 1)
+			n.emit("__param("+t.Text[1:]+")", t.Pos)
 		default:
+			switch t.Text {
+			case "(":
+				depth++
+				orderItem[depth] = 0
+			case ")":
+				orderItem[depth] = 0
+				depth--
+			}
 			n.emit(t.Text, t.Pos)
 		}
 	}
 	return nil
+}
+
+// fetchFirst rewrites FETCH {FIRST|NEXT} [n] {ROW|ROWS} ONLY as LIMIT n.
+func (n *normalizer) fetchFirst(toks []Token, i *int) error {
+	t := toks[*i]
+	j := *i + 2
+	count := "1"
+	if j < len(toks) && toks[j].Kind == TokNumber {
+		count = toks[j].Text
+		j++
+	}
+	if j < len(toks) && (toks[j].Is("row") || toks[j].Is("rows")) {
+		j++
+	}
+	if j >= len(toks) || !toks[j].Is("only") {
+		return syntaxErrorNear(toks[min(j, len(toks)-1)])
+	}
+	n.emit("LIMIT "+count, t.Pos)
+	*i = j
+	return nil
+}
+
+// emitOperator writes a PostgreSQL operator the TiDB parser knows under
+// another spelling: regular expression matches become REGEXP, the LIKE
+// operators LIKE/ILIKE. A case-insensitive match needs a literal pattern,
+// which gets the (?i) flag; *i is advanced past the pattern when consumed.
+func (n *normalizer) emitOperator(op Token, toks []Token, i *int) {
+	next := Token{Kind: TokEOF}
+	if *i+1 < len(toks) {
+		next = toks[*i+1]
+	}
+	switch op.Text {
+	case "~":
+		n.emit("REGEXP", op.Pos)
+	case "!~":
+		n.emit("NOT REGEXP", op.Pos)
+	case "~*", "!~*":
+		kw := "REGEXP"
+		if op.Text == "!~*" {
+			kw = "NOT REGEXP"
+		}
+		if next.Kind == TokString {
+			n.emit(kw+" "+quoteString("(?i)"+next.Text), op.Pos)
+			*i++
+		} else {
+			n.emit(kw, op.Pos)
+		}
+	case "~~":
+		n.emit("LIKE", op.Pos)
+	case "!~~":
+		n.emit("NOT LIKE", op.Pos)
+	case "~~*":
+		n.emit("ILIKE", op.Pos)
+	case "!~~*":
+		n.emit("NOT ILIKE", op.Pos)
+	default:
+		n.emit(op.Text, op.Pos)
+	}
+}
+
+func isOperatorPiece(s string) bool {
+	switch strings.ToLower(s) {
+	case "(", ",", "=", "<", ">", "<=", ">=", "<>", "!=", "and", "or", "not", "select", "where", "when", "then", "else":
+		return true
+	}
+	return false
+}
+
+// joinCondEnd returns where the join condition starting at toks[j] ends.
+func joinCondEnd(toks []Token, j int) int {
+	depth := 0
+	for ; j < len(toks); j++ {
+		t := toks[j]
+		switch {
+		case t.Kind == TokEOF:
+			return j
+		case t.Is("("):
+			depth++
+		case t.Is(")"):
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case depth > 0:
+		case t.Is(","):
+			return j
+		case t.Kind == TokIdent:
+			switch strings.ToLower(t.Text) {
+			case "join", "left", "right", "inner", "cross", "full", "natural", "where", "group", "having", "order",
+				"limit", "offset", "union", "except", "intersect", "window":
+				return j
+			}
+		}
+	}
+	return j
+}
+
+// operandEnd returns where the comparison operand starting at toks[j]
+// ends: at the first token of lower precedence at paren depth 0.
+func operandEnd(toks []Token, j int) int {
+	depth := 0
+	for ; j < len(toks); j++ {
+		t := toks[j]
+		switch {
+		case t.Kind == TokEOF:
+			return j
+		case t.Is("(") || t.Is("["):
+			depth++
+		case t.Is(")") || t.Is("]"):
+			if depth == 0 {
+				return j
+			}
+			depth--
+		case depth > 0:
+		case t.Is(",") || t.Is(";") || t.Is("=") || t.Is("<") || t.Is(">") || t.Is("<=") || t.Is(">=") || t.Is("<>") || t.Is("!="):
+			return j
+		case t.Kind == TokIdent:
+			switch strings.ToLower(t.Text) {
+			case "and", "or", "then", "when", "else", "end", "is", "from", "where", "group", "having", "order",
+				"limit", "offset", "union", "except", "intersect", "on", "join", "as", "asc", "desc", "not", "like", "ilike", "between", "in":
+				return j
+			}
+		}
+	}
+	return j
 }
 
 // primaryStart finds where the primary expression ending the output so far

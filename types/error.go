@@ -33,6 +33,8 @@ const (
 	CodeAmbiguousColumn         = "42702"
 	CodeDatatypeMismatch        = "42804"
 	CodeGroupingError           = "42803"
+	CodeWindowingError          = "42P20"
+	CodeIndeterminateDatatype   = "42P18"
 	CodeWrongObjectType         = "42809"
 	CodeInvalidColumnReference  = "42P10"
 	CodeDependentObjectsExist   = "2BP01"
