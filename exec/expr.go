@@ -112,6 +112,67 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 	switch e.Func {
 	case "and", "or":
 		return e.evalLogic(row)
+	case "is_distinct", "is_not_distinct":
+		x, err := e.Args[0].EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		y, err := e.Args[1].EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		same := x == nil && y == nil || x != nil && y != nil && types.Compare(x, y) == 0
+		return same == (e.Func == "is_not_distinct"), nil
+	case "greatest", "least":
+		var best types.Datum
+		for _, a := range e.Args {
+			v, err := a.EvalRow(row)
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				continue
+			}
+			if best == nil || (types.Compare(v, best) > 0) == (e.Func == "greatest") && types.Compare(v, best) != 0 {
+				best = v
+			}
+		}
+		return best, nil
+	case "concat", "concat_ws":
+		var parts []string
+		for i, a := range e.Args {
+			v, err := a.EvalRow(row)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 && e.Func == "concat_ws" {
+				if v == nil {
+					return nil, nil
+				}
+				parts = append(parts, types.TextString(a.Type(), v))
+				continue
+			}
+			if v != nil {
+				parts = append(parts, string(types.FormatText(nil, a.Type(), v)))
+			}
+		}
+		if e.Func == "concat_ws" {
+			return strings.Join(parts[1:], parts[0]), nil
+		}
+		return strings.Join(parts, ""), nil
+	case "nullif":
+		x, err := e.Args[0].EvalRow(row)
+		if err != nil || x == nil {
+			return x, err
+		}
+		y, err := e.Args[1].EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		if y != nil && types.Compare(x, y) == 0 {
+			return nil, nil
+		}
+		return x, nil
 	case "coalesce":
 		for _, a := range e.Args {
 			v, err := a.EvalRow(row)
@@ -121,7 +182,12 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		}
 		return nil, nil
 	}
-	var args [3]types.Datum
+	var argBuf [4]types.Datum
+	args := argBuf[:0]
+	if len(e.Args) > len(argBuf) {
+		args = make([]types.Datum, 0, len(e.Args))
+	}
+	args = args[:len(e.Args)]
 	for i, a := range e.Args {
 		v, err := a.EvalRow(row)
 		if err != nil {
@@ -129,7 +195,13 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		}
 		args[i] = v
 	}
-	x, y := args[0], args[1]
+	var x, y types.Datum
+	if len(args) > 0 {
+		x = args[0]
+	}
+	if len(args) > 1 {
+		y = args[1]
+	}
 	switch e.Func {
 	case "is_null":
 		return x == nil, nil
@@ -141,10 +213,13 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		return x == false, nil
 	}
 	// Every other function is strict: NULL in, NULL out.
-	for i := range e.Args {
+	for i := range args {
 		if args[i] == nil {
 			return nil, nil
 		}
+	}
+	if impl, ok := scalarImpls[e.Func]; ok {
+		return impl(args, e.T)
 	}
 	switch e.Func {
 	case "not":

@@ -91,6 +91,56 @@ type Set struct {
 // Txn is BEGIN, COMMIT or ROLLBACK.
 type Txn struct{ Tag string }
 
+// Explain shows the plan of a statement.
+type Explain struct{ Inner Statement }
+
+// Alter changes an object's options.
+type Alter struct {
+	Kind  RelKind
+	Name  string
+	Set   []Option
+	Reset []string
+}
+
+// CreateSource declares a connector that lands external data in streams.
+type CreateSource struct {
+	Name        string
+	IfNotExists bool
+	Options     []Option
+}
+
+// CreateSink writes a view's (or a query's) changes to a topic.
+type CreateSink struct {
+	Name        string
+	IfNotExists bool
+	From        *Relation
+	Query       *Query
+	Options     []Option
+	Emit        Emit
+	Deps        []*Relation
+}
+
+// CreateIndex declares a secondary index on a table or materialized view.
+type CreateIndex struct {
+	Name        string
+	IfNotExists bool
+	Table       *Relation
+	Columns     []int
+	Desc        []bool
+}
+
+// CreateUser adds a role that can log in; DropUser removes one.
+type CreateUser struct {
+	Name     string
+	Password *string
+}
+
+// DropUser removes a role.
+type DropUser struct {
+	Name     string
+	IfExists bool
+}
+
 func (*CreateStream) statement() {}
 func (*CreateTable) statement()  {}
 func (*CreateView) statement()   {}
@@ -103,14 +153,42 @@ func (*Drop) statement()         {}
 func (*Show) statement()         {}
 func (*Set) statement()          {}
 func (*Txn) statement()          {}
+func (*Explain) statement()      {}
+func (*Alter) statement()        {}
+func (*CreateSource) statement() {}
+func (*CreateSink) statement()   {}
+func (*CreateIndex) statement()  {}
+func (*CreateUser) statement()   {}
+func (*DropUser) statement()     {}
 
 // Bind resolves a parsed statement against the catalog.
 func Bind(p *Parsed, cat Catalog) (Statement, error) {
-	st, err := bind(p, cat)
-	if err != nil {
-		return nil, p.fixPosition(err)
+	st, _, err := BindParams(p, cat, nil)
+	return st, err
+}
+
+// BindParams binds a statement with parameters ($1, $2, ...). hint gives
+// the types a client declared (TUnknown to infer); the result lists every
+// parameter's type, inferred from its use where not declared (text when
+// nothing constrains it).
+func BindParams(p *Parsed, cat Catalog, hint []types.Type) (Statement, []types.Type, error) {
+	params := &[]*types.Type{}
+	for _, h := range hint {
+		t := h
+		*params = append(*params, &t)
 	}
-	return st, nil
+	st, err := bindWith(p, cat, params)
+	if err != nil {
+		return nil, nil, p.fixPosition(err)
+	}
+	out := make([]types.Type, len(*params))
+	for i, t := range *params {
+		if t.Family == types.Unknown {
+			*t = types.TText
+		}
+		out[i] = *t
+	}
+	return st, out, nil
 }
 
 // fixPosition turns an error's byte offset (positions inside this package
@@ -123,26 +201,28 @@ func (p *Parsed) fixPosition(err error) error {
 	return err
 }
 
-func bind(p *Parsed, cat Catalog) (Statement, error) {
+func bind(p *Parsed, cat Catalog) (Statement, error) { return bindWith(p, cat, &[]*types.Type{}) }
+
+func bindWith(p *Parsed, cat Catalog, params *[]*types.Type) (Statement, error) {
 	switch n := p.node.(type) {
 	case *createRelationStmt:
 		return bindCreateRelation(n)
 	case *createViewStmt:
-		bd := &binder{cat: cat, norm: n.query.norm}
+		bd := &binder{cat: cat, norm: n.query.norm, params: params}
 		q, err := bd.bindQueryNode(n.query.node)
 		if err != nil {
 			return nil, err
 		}
 		return &CreateView{Name: n.name, IfNotExists: n.ifNotExists, Materialized: n.materialized, Query: q, Emit: n.emit, Deps: bd.deps}, nil
 	case *selectStmt:
-		bd := &binder{cat: cat, norm: n.query.norm}
+		bd := &binder{cat: cat, norm: n.query.norm, params: params}
 		q, err := bd.bindQueryNode(n.query.node)
 		if err != nil {
 			return nil, err
 		}
 		return &Select{Query: q}, nil
 	case *dmlStmt:
-		bd := &binder{cat: cat, norm: n.norm}
+		bd := &binder{cat: cat, norm: n.norm, params: params}
 		switch d := n.node.(type) {
 		case *ast.InsertStmt:
 			return bd.bindInsert(d)
@@ -161,6 +241,63 @@ func bind(p *Parsed, cat Catalog) (Statement, error) {
 		return &Set{Name: n.name, Value: n.value, Reset: n.reset}, nil
 	case *txnStmt:
 		return &Txn{Tag: n.tag}, nil
+	case *explainStmt:
+		inner, err := bindWith(n.inner, cat, params)
+		if err != nil {
+			return nil, err
+		}
+		return &Explain{Inner: inner}, nil
+	case *alterStmt:
+		return &Alter{Kind: n.kind, Name: n.name, Set: n.set, Reset: n.reset}, nil
+	case *createSourceStmt:
+		return &CreateSource{Name: n.name, IfNotExists: n.ifNotExists, Options: n.with}, nil
+	case *createSinkStmt:
+		cs := &CreateSink{Name: n.name, IfNotExists: n.ifNotExists, Options: n.with, Emit: n.emit}
+		if n.from != "" {
+			rel, ok := cat.Relation(n.from)
+			if !ok {
+				return nil, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.from)
+			}
+			cs.From, cs.Deps = rel, []*Relation{rel}
+			return cs, nil
+		}
+		bd := &binder{cat: cat, norm: n.query.norm, params: params}
+		q, err := bd.bindQueryNode(n.query.node)
+		if err != nil {
+			return nil, err
+		}
+		cs.Query, cs.Deps = q, bd.deps
+		return cs, nil
+	case *createIndexStmt:
+		rel, ok := cat.Relation(n.table)
+		if !ok {
+			return nil, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.table)
+		}
+		if rel.Kind != RelTable && rel.Kind != RelMaterializedView {
+			return nil, types.Errorf(types.CodeWrongObjectType, "cannot create index on %s \"%s\"", rel.Kind, rel.Name)
+		}
+		ci := &CreateIndex{Name: n.name, IfNotExists: n.ifNotExists, Table: rel}
+		for _, c := range n.columns {
+			idx := -1
+			for i, col := range rel.Columns {
+				if col.Name == c.Name && !col.Hidden {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				return nil, types.Errorf(types.CodeUndefinedColumn, "column \"%s\" does not exist", c.Name)
+			}
+			ci.Columns, ci.Desc = append(ci.Columns, idx), append(ci.Desc, c.Desc)
+		}
+		if ci.Name == "" {
+			ci.Name = rel.Name + "_" + n.columns[0].Name + "_idx"
+		}
+		return ci, nil
+	case *userStmt:
+		if n.create {
+			return &CreateUser{Name: n.name, Password: n.password}, nil
+		}
+		return &DropUser{Name: n.name, IfExists: n.ifExists}, nil
 	}
 	return nil, types.Errorf(types.CodeInternalError, "cannot bind %T", p.node)
 }
@@ -359,7 +496,7 @@ func (bd *binder) bindInsert(d *ast.InsertStmt) (Statement, error) {
 		return &Insert{Target: rel, Source: &Project{Input: src, Exprs: exprs, Cols: rel.Columns}}, nil
 	}
 	vals := &Values{Cols: rel.Columns}
-	eb := &exprBinder{scope: &scope{}, norm: bd.norm, what: "VALUES"}
+	eb := &exprBinder{bd: bd, scope: &scope{}, norm: bd.norm, what: "VALUES"}
 	for _, row := range d.Lists {
 		if len(row) > len(targets) {
 			return nil, bd.errAt(d, types.CodeSyntaxError, "INSERT has more expressions than target columns")
@@ -415,7 +552,7 @@ func (bd *binder) bindUpdate(d *ast.UpdateStmt) (Statement, error) {
 		return nil, err
 	}
 	sc := scopeOf(&Scan{Relation: rel}, rel.Name)
-	eb := &exprBinder{scope: sc, norm: bd.norm, what: "UPDATE"}
+	eb := &exprBinder{bd: bd, scope: sc, norm: bd.norm, what: "UPDATE"}
 	u := &Update{Target: rel, Set: identity(rel.Columns)}
 	for _, a := range d.List {
 		idx := -1
@@ -461,7 +598,7 @@ func (bd *binder) bindDelete(d *ast.DeleteStmt) (Statement, error) {
 	}
 	del := &Delete{Target: rel}
 	if d.Where != nil {
-		eb := &exprBinder{scope: scopeOf(&Scan{Relation: rel}, rel.Name), norm: bd.norm, what: "WHERE"}
+		eb := &exprBinder{bd: bd, scope: scopeOf(&Scan{Relation: rel}, rel.Name), norm: bd.norm, what: "WHERE"}
 		w, err := eb.bind(d.Where)
 		if err != nil {
 			return nil, err

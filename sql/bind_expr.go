@@ -715,7 +715,7 @@ func (b *exprBinder) bindAggregate(e *ast.AggregateFuncExpr, filter ast.ExprNode
 	if b.inAgg {
 		return nil, b.errAt(e, types.CodeGroupingError, "aggregate function calls cannot be nested")
 	}
-	inner := &exprBinder{scope: b.scope, norm: b.norm, aggs: b.aggs, inAgg: true, what: "aggregate"}
+	inner := &exprBinder{bd: b.bd, scope: b.scope, norm: b.norm, aggs: b.aggs, inAgg: true, what: "aggregate"}
 	call := AggCall{Func: name, Distinct: e.Distinct}
 	star := name == "count" && len(e.Args) == 1 && isStarArg(e.Args[0])
 	if star {

@@ -226,6 +226,10 @@ func (bd *binder) orderAndLimit(q *Query, orderBy *ast.OrderByClause, limit *ast
 			switch x := e.(type) {
 			case *ast.PositionExpr:
 				col = x.N - 1
+			case *driver.ValueExpr:
+				if n, ok := x.GetValue().(int64); ok {
+					col = int(n) - 1
+				}
 			case *ast.ColumnNameExpr:
 				for i, c := range q.Cols {
 					if c.Name == x.Name.Name.L {
@@ -393,11 +397,19 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 		for _, it := range sel.OrderBy.Items {
 			e, desc, nullsFirst := unwrapNulls(it)
 			oi := orderItem{outCol: -1, desc: desc, nullsFirst: nullsFirst}
+			pos := -1
 			if pe, ok := e.(*ast.PositionExpr); ok && pe.P == nil {
-				if pe.N < 1 || pe.N > len(exprs) {
-					return nil, bd.errAt(it, types.CodeInvalidColumnReference, "ORDER BY position %d is not in select list", pe.N)
+				pos = pe.N
+			} else if v, ok := e.(*driver.ValueExpr); ok {
+				if n, ok := v.GetValue().(int64); ok {
+					pos = int(n) // a position under NULLS FIRST/LAST
 				}
-				oi.outCol = pe.N - 1
+			}
+			if pos >= 0 {
+				if pos < 1 || pos > len(exprs) {
+					return nil, bd.errAt(it, types.CodeInvalidColumnReference, "ORDER BY position %d is not in select list", pos)
+				}
+				oi.outCol = pos - 1
 			}
 			if cn, ok := e.(*ast.ColumnNameExpr); ok && oi.outCol < 0 && cn.Name.Table.L == "" {
 				for i, c := range cols {
@@ -618,7 +630,7 @@ func containsColRef(e Expr) bool {
 }
 
 func (bd *binder) constInt(n ast.ExprNode, what string) (int64, error) {
-	e, err := (&exprBinder{scope: &scope{}, norm: bd.norm, what: what}).bind(n)
+	e, err := (&exprBinder{bd: bd, scope: &scope{}, norm: bd.norm, what: what}).bind(n)
 	if err != nil {
 		return 0, err
 	}
@@ -649,6 +661,13 @@ func columnName(n ast.ExprNode) string {
 		return strings.ToLower(e.F)
 	case *ast.ParenthesesExpr:
 		return columnName(e.Expr)
+	case *ast.WindowFuncExpr:
+		return strings.ToLower(e.Name)
+	case *ast.IsNullExpr, *ast.PatternInExpr, *ast.BetweenExpr, *ast.PatternLikeOrIlikeExpr, *ast.ExistsSubqueryExpr:
+		if _, ok := e.(*ast.ExistsSubqueryExpr); ok {
+			return "exists"
+		}
+		return "?column?"
 	case *ast.FuncCallExpr:
 		switch e.FnName.L {
 		case "__cast":
@@ -665,6 +684,14 @@ func columnName(n ast.ExprNode) string {
 			return columnName(e.Args[0])
 		case "__interval":
 			return "interval"
+		case "__extract":
+			return "extract"
+		case "__subscript":
+			return columnName(e.Args[0])
+		case "__param", "__array":
+			return "?column?"
+		case "__nulls_first", "__nulls_last":
+			return columnName(e.Args[0])
 		case "__bool":
 			return "bool"
 		case "concat":

@@ -12,6 +12,10 @@ func coerce(e Expr, t types.Type) (Expr, error) {
 	if from == t || t.Family == types.Unknown {
 		return e, nil
 	}
+	if p, ok := e.(*Param); ok && from.Family == types.Unknown {
+		*p.slot = t // the parameter takes the type its use needs
+		return p, nil
+	}
 	if c, ok := e.(*Const); ok {
 		if c.Value == nil {
 			return &Const{T: t}, nil

@@ -27,6 +27,26 @@ type windowCall struct {
 	kind string // "tumble", "hop", "session"
 	args [][]Token
 	pos  int
+	text string // the call as written, for printing
+}
+
+// tokensText prints tokens back as SQL.
+func tokensText(toks []Token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 && t.Pos > toks[i-1].End {
+			b.WriteByte(' ')
+		}
+		switch t.Kind {
+		case TokString:
+			b.WriteString(quoteString(t.Text))
+		case TokQuotedIdent:
+			b.WriteString(`"` + strings.ReplaceAll(t.Text, `"`, `""`) + `"`)
+		default:
+			b.WriteString(t.Text)
+		}
+	}
+	return b.String()
 }
 
 // origPos maps an offset in the normalized text back to the user's text.
@@ -138,6 +158,7 @@ func (n *normalizer) emitRange(toks []Token) error {
 	// wrapOn is the marker function the next ON condition is wrapped in
 	// (a FULL JOIN or a temporal join the TiDB grammar cannot express).
 	wrapOn := ""
+	limitSeen := map[int]bool{}
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if t.Kind == TokEOF {
@@ -209,6 +230,24 @@ func (n *normalizer) emitRange(toks []Token) error {
 			n.out = append(append(n.out[:start:start], wrapped...), n.out[end:]...)
 			i++
 			continue
+		case t.Kind == TokIdent && t.Is("limit") && next.Is("all"):
+			orderItem[depth] = 0
+			i++ // LIMIT ALL is no limit
+			continue
+		case t.Kind == TokIdent && t.Is("limit"):
+			orderItem[depth] = 0
+			limitSeen[depth] = true
+			n.emit(t.Text, t.Pos)
+			continue
+		case t.Kind == TokIdent && t.Is("offset") && !limitSeen[depth]:
+			// PostgreSQL allows OFFSET without LIMIT; MySQL's grammar does not.
+			orderItem[depth] = 0
+			n.emit("LIMIT 9223372036854775807 OFFSET", t.Pos)
+			if i+2 < len(toks) && toks[i+1].Kind == TokNumber && (toks[i+2].Is("row") || toks[i+2].Is("rows")) {
+				n.emit(toks[i+1].Text, toks[i+1].Pos)
+				i += 2
+			}
+			continue
 		case t.Kind == TokIdent && (t.Is("limit") || t.Is("offset") || t.Is("fetch") || t.Is("union") || t.Is("except") || t.Is("intersect") || t.Is("rows") || t.Is("range")) && orderItem[depth] > 0:
 			orderItem[depth] = 0
 			if t.Is("limit") && next.Is("all") {
@@ -248,9 +287,9 @@ func (n *normalizer) emitRange(toks []Token) error {
 			continue
 		case t.Kind == TokIdent && t.Is("collate"):
 			// COLLATE "C" / pg_catalog.default: Weir compares by bytes.
-			j := i + 1
-			for j < len(toks) && (toks[j].Kind == TokIdent || toks[j].Kind == TokQuotedIdent || toks[j].Is(".")) {
-				j++
+			j := i + 2 // COLLATE name
+			if j+1 < len(toks) && toks[j].Is(".") {
+				j += 2 // COLLATE schema.name
 			}
 			i = j - 1
 			continue
@@ -347,7 +386,7 @@ func (n *normalizer) emitRange(toks []Token) error {
 			if err != nil {
 				return err
 			}
-			wc := windowCall{kind: strings.ToLower(t.Text), pos: t.Pos, args: splitArgs(toks[i+2 : end])}
+			wc := windowCall{kind: strings.ToLower(t.Text), pos: t.Pos, args: splitArgs(toks[i+2 : end]), text: tokensText(toks[i : end+1])}
 			n.emit("__weir_window_"+strconv.Itoa(len(n.windows)), t.Pos)
 			n.windows = append(n.windows, wc)
 			i = end

@@ -144,6 +144,22 @@ func (p *Parsed) parse(toks []Token) error {
 		}
 		p.Tag, p.node = "RESET", &setStmt{name: n, reset: true}
 		return s.end()
+	case first.Is("explain"):
+		s.next()
+		for s.peek().Is("analyze") || s.peek().Is("verbose") {
+			s.next()
+		}
+		if s.atEnd() {
+			return syntaxErrorNear(s.peek())
+		}
+		inner := &Parsed{full: p.full, base: s.peek().Pos, Text: p.full[s.peek().Pos:toks[len(toks)-1].Pos]}
+		if err := inner.parse(append([]Token(nil), toks[s.i:]...)); err != nil {
+			return err
+		}
+		p.Tag, p.node = "EXPLAIN", &explainStmt{inner: inner}
+		return nil
+	case first.Is("alter"):
+		return p.parseAlter(s)
 	case first.Is("begin") || first.Is("start") || first.Is("commit") || first.Is("end") || first.Is("rollback") || first.Is("abort"):
 		tag := map[string]string{"begin": "BEGIN", "start": "START TRANSACTION", "commit": "COMMIT", "end": "COMMIT", "rollback": "ROLLBACK", "abort": "ROLLBACK"}[strings.ToLower(first.Text)]
 		p.Tag, p.node = tag, &txnStmt{tag: tag}
@@ -208,8 +224,260 @@ func (p *Parsed) parseCreate(s *tokStream) error {
 	case s.accept("view"):
 		p.Tag = "CREATE VIEW"
 		return p.parseCreateView(s, false)
+	case s.accept("source"):
+		p.Tag = "CREATE SOURCE"
+		st := &createSourceStmt{}
+		st.ifNotExists = s.accept("if", "not", "exists")
+		var err error
+		if st.name, err = s.name(); err != nil {
+			return err
+		}
+		if !s.accept("with") {
+			return syntaxErrorNear(s.peek())
+		}
+		if st.with, err = parseOptions(s); err != nil {
+			return err
+		}
+		p.node = st
+		return s.end()
+	case s.accept("sink"):
+		return p.parseCreateSink(s)
+	case s.peek().Is("index") || s.peek().Is("unique") && s.peekN(1).Is("index"):
+		return p.parseCreateIndex(s)
+	case s.accept("user") || s.accept("role"):
+		p.Tag = "CREATE ROLE"
+		st := &userStmt{create: true}
+		var err error
+		if st.name, _, err = s.ident(); err != nil {
+			return err
+		}
+		s.accept("with")
+		for !s.atEnd() {
+			switch {
+			case s.accept("login"), s.accept("nologin"), s.accept("superuser"), s.accept("nosuperuser"):
+			case s.accept("password"):
+				t := s.next()
+				if t.Kind != TokString {
+					return syntaxErrorNear(t)
+				}
+				pw := t.Text
+				st.password = &pw
+			default:
+				return syntaxErrorNear(s.peek())
+			}
+		}
+		p.node = st
+		return nil
 	}
 	return syntaxErrorNear(s.peek())
+}
+
+func (p *Parsed) parseCreateSink(s *tokStream) error {
+	p.Tag = "CREATE SINK"
+	st := &createSinkStmt{}
+	st.ifNotExists = s.accept("if", "not", "exists")
+	var err error
+	if st.name, err = s.name(); err != nil {
+		return err
+	}
+	switch {
+	case s.accept("from"):
+		if st.from, err = s.name(); err != nil {
+			return err
+		}
+	case s.accept("as"):
+		start, end := s.i, len(s.toks)-1
+		depth := 0
+		for j := start; j < end; j++ {
+			switch {
+			case s.toks[j].Is("("):
+				depth++
+			case s.toks[j].Is(")"):
+				depth--
+			case depth == 0 && s.toks[j].Kind == TokIdent && (s.toks[j].Is("with") && j > start || s.toks[j].Is("emit")):
+				end = j
+			}
+			if end != len(s.toks)-1 {
+				break
+			}
+		}
+		q, err := parseQuery(append(append([]Token(nil), s.toks[start:end]...), Token{Kind: TokEOF, Pos: s.toks[end].Pos}))
+		if err != nil {
+			return err
+		}
+		st.query = q
+		s.i = end
+	default:
+		return syntaxErrorNear(s.peek())
+	}
+	if s.accept("with") {
+		if st.with, err = parseOptions(s); err != nil {
+			return err
+		}
+	}
+	if s.peek().Is("emit") {
+		if st.emit, err = parseEmit(s); err != nil {
+			return err
+		}
+	}
+	p.node = st
+	return s.end()
+}
+
+func (p *Parsed) parseCreateIndex(s *tokStream) error {
+	if s.accept("unique") {
+		return withCode(syntaxErrorAt(s.toks[s.i-1], "unique indexes are not supported"), types.CodeFeatureNotSupported)
+	}
+	s.next() // INDEX
+	p.Tag = "CREATE INDEX"
+	st := &createIndexStmt{}
+	st.ifNotExists = s.accept("if", "not", "exists")
+	var err error
+	if !s.peek().Is("on") {
+		if st.name, err = s.name(); err != nil {
+			return err
+		}
+	}
+	if err := s.expect("on"); err != nil {
+		return err
+	}
+	if st.table, err = s.name(); err != nil {
+		return err
+	}
+	if err := s.expect("("); err != nil {
+		return err
+	}
+	for {
+		c, _, err := s.ident()
+		if err != nil {
+			return err
+		}
+		ic := IndexColumn{Name: c}
+		if s.accept("desc") {
+			ic.Desc = true
+		} else {
+			s.accept("asc")
+		}
+		st.columns = append(st.columns, ic)
+		if !s.accept(",") {
+			break
+		}
+	}
+	if err := s.expect(")"); err != nil {
+		return err
+	}
+	p.node = st
+	return s.end()
+}
+
+func (p *Parsed) parseAlter(s *tokStream) error {
+	s.next()
+	st := &alterStmt{}
+	switch {
+	case s.accept("stream"):
+		st.kind, p.Tag = RelStream, "ALTER STREAM"
+	case s.accept("table"):
+		st.kind, p.Tag = RelTable, "ALTER TABLE"
+	case s.accept("materialized", "view"):
+		st.kind, p.Tag = RelMaterializedView, "ALTER MATERIALIZED VIEW"
+	case s.accept("source"):
+		st.kind, p.Tag = RelSource, "ALTER SOURCE"
+	case s.accept("sink"):
+		st.kind, p.Tag = RelSink, "ALTER SINK"
+	default:
+		return syntaxErrorNear(s.peek())
+	}
+	var err error
+	if st.name, err = s.name(); err != nil {
+		return err
+	}
+	switch {
+	case s.accept("set"):
+		if st.set, err = parseOptions(s); err != nil {
+			return err
+		}
+	case s.accept("reset"):
+		if err := s.expect("("); err != nil {
+			return err
+		}
+		for {
+			n, _, err := s.ident()
+			if err != nil {
+				return err
+			}
+			st.reset = append(st.reset, n)
+			if !s.accept(",") {
+				break
+			}
+		}
+		if err := s.expect(")"); err != nil {
+			return err
+		}
+	default:
+		return syntaxErrorNear(s.peek())
+	}
+	p.node = st
+	return s.end()
+}
+
+// parseEmit reads EMIT ON UPDATE | EMIT ON WINDOW CLOSE [EARLY EVERY i]
+// [ALLOW LATENESS i] [LATE ROWS INTO name].
+func parseEmit(s *tokStream) (Emit, error) {
+	var e Emit
+	if err := s.expect("emit"); err != nil {
+		return e, err
+	}
+	switch {
+	case s.accept("on", "update"):
+		e.Policy = EmitOnUpdate
+		return e, nil
+	case s.accept("on", "window", "close"):
+		e.Policy = EmitOnWindowClose
+	default:
+		return e, syntaxErrorNear(s.peek())
+	}
+	for !s.atEnd() {
+		var err error
+		switch {
+		case s.accept("early", "every"):
+			e.EarlyEvery, err = parseIntervalTokens(s)
+		case s.accept("allow", "lateness"):
+			e.AllowLateness, err = parseIntervalTokens(s)
+		case s.accept("late", "rows", "into"):
+			e.LateRowsInto, err = s.name()
+		default:
+			return e, syntaxErrorNear(s.peek())
+		}
+		if err != nil {
+			return e, err
+		}
+	}
+	return e, nil
+}
+
+// parseIntervalTokens reads INTERVAL '10' SECOND or INTERVAL '10 seconds'
+// as microseconds.
+func parseIntervalTokens(s *tokStream) (int64, error) {
+	t := s.peek()
+	if !s.accept("interval") {
+		return 0, syntaxErrorNear(t)
+	}
+	v := s.next()
+	if v.Kind != TokString {
+		return 0, syntaxErrorNear(v)
+	}
+	text := v.Text
+	if s.peek().Kind == TokIdent && isIntervalUnit(s.peek().Text) {
+		text += " " + s.next().Text
+	}
+	iv, err := types.ParseInterval(text)
+	if err != nil {
+		return 0, types.AsError(err).WithPosition(v.Pos + 1)
+	}
+	if iv.Months != 0 || iv.FixedMicros() < 0 {
+		return 0, withCode(syntaxErrorAt(v, "interval must be a non-negative fixed duration"), types.CodeInvalidParameterValue)
+	}
+	return iv.FixedMicros(), nil
 }
 
 func (p *Parsed) parseCreateRelation(s *tokStream, kind RelKind) error {
@@ -416,20 +684,12 @@ func (p *Parsed) parseCreateView(s *tokStream, materialized bool) error {
 	}
 	st.query = q
 	s.i = end
-	if s.accept("emit") {
+	if s.peek().Is("emit") {
 		if !materialized {
 			return syntaxErrorNear(s.toks[end])
 		}
-		switch {
-		case s.accept("on", "update"):
-			st.emit.Policy = EmitOnUpdate
-		case s.accept("on", "window", "close"):
-			st.emit.Policy = EmitOnWindowClose
-			if s.peek().Is("early") || s.peek().Is("allow") || s.peek().Is("late") {
-				return withCode(syntaxErrorAt(s.peek(), "EMIT ON WINDOW CLOSE %s is not supported yet", strings.ToUpper(s.peek().Text)), types.CodeFeatureNotSupported)
-			}
-		default:
-			return syntaxErrorNear(s.peek())
+		if st.emit, err = parseEmit(s); err != nil {
+			return err
 		}
 	}
 	p.node = st
@@ -448,6 +708,23 @@ func (p *Parsed) parseDrop(s *tokStream) error {
 		st.kind, p.Tag = RelMaterializedView, "DROP MATERIALIZED VIEW"
 	case s.accept("view"):
 		st.kind, p.Tag = RelView, "DROP VIEW"
+	case s.accept("source"):
+		st.kind, p.Tag = RelSource, "DROP SOURCE"
+	case s.accept("sink"):
+		st.kind, p.Tag = RelSink, "DROP SINK"
+	case s.accept("index"):
+		st.kind, p.Tag = RelIndex, "DROP INDEX"
+	case s.accept("user") || s.accept("role"):
+		p.Tag = "DROP ROLE"
+		u := &userStmt{}
+		u.ifExists = s.accept("if", "exists")
+		n, _, err := s.ident()
+		if err != nil {
+			return err
+		}
+		u.name = n
+		p.node = u
+		return s.end()
 	default:
 		return syntaxErrorNear(s.peek())
 	}

@@ -115,7 +115,61 @@ const (
 	EmitOnWindowClose
 )
 
-// Emit is a view's emit clause.
+// Emit is a view's emit clause. Durations are microseconds (0: absent).
 type Emit struct {
-	Policy EmitPolicy
+	Policy        EmitPolicy
+	EarlyEvery    int64
+	AllowLateness int64
+	LateRowsInto  string
 }
+
+type explainStmt struct{ inner *Parsed }
+
+type alterStmt struct {
+	kind  RelKind
+	name  string
+	set   []Option
+	reset []string
+}
+
+type createSourceStmt struct {
+	name        string
+	ifNotExists bool
+	with        []Option
+}
+
+type createSinkStmt struct {
+	name        string
+	ifNotExists bool
+	from        string       // FROM view
+	query       *parsedQuery // AS query
+	with        []Option
+	emit        Emit
+}
+
+type createIndexStmt struct {
+	name        string
+	ifNotExists bool
+	table       string
+	columns     []IndexColumn
+}
+
+// IndexColumn is one key column of an index.
+type IndexColumn struct {
+	Name string
+	Desc bool
+}
+
+type userStmt struct {
+	create   bool
+	name     string
+	password *string
+	ifExists bool
+}
+
+func (*explainStmt) parsedNode()      {}
+func (*alterStmt) parsedNode()        {}
+func (*createSourceStmt) parsedNode() {}
+func (*createSinkStmt) parsedNode()   {}
+func (*createIndexStmt) parsedNode()  {}
+func (*userStmt) parsedNode()         {}

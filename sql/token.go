@@ -138,7 +138,7 @@ func Tokenize(s string) ([]Token, error) {
 		case c == '$':
 			// Dollar quoting: $tag$ ... $tag$.
 			j := i + 1
-			for j < len(s) && (isIdentChar(s[j])) {
+			for j < len(s) && (isIdentStart(s[j]) || s[j] >= '0' && s[j] <= '9') {
 				j++
 			}
 			if j >= len(s) || s[j] != '$' {
@@ -202,7 +202,7 @@ func isIdentStart(c byte) bool {
 
 func isIdentChar(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' || c == '$' }
 
-var multiOps = []string{"::", "<=", ">=", "<>", "!=", "||", "->>", "#>>", "->", "#>", "~~*", "!~~*", "~~", "!~~", "!~*", "!~", "~*", "<<", ">>", "@>", "<@", ":="}
+var multiOps = []string{"<=>", "::", "<=", ">=", "<>", "!=", "||", "->>", "#>>", "->", "#>", "~~*", "!~~*", "~~", "!~~", "!~*", "!~", "~*", "<<", ">>", "@>", "<@", ":="}
 
 func opLen(s string) int {
 	for _, op := range multiOps {
