@@ -1055,7 +1055,10 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 		return e
 	}
 	name := strings.ToUpper(wc.kind)
-	want := map[string][2]int{"TUMBLE": {3, 4}, "HOP": {4, 4}, "SESSION": {3, 3}}[name]
+	want, ok := map[string][2]int{"TUMBLE": {3, 4}, "HOP": {4, 4}, "SESSION": {3, 3}}[name]
+	if !ok {
+		return nil, at(Token{Pos: wc.pos}, types.CodeFeatureNotSupported, "table function %s is not supported", wc.kind)
+	}
 	if len(wc.args) < want[0] || len(wc.args) > want[1] {
 		return nil, at(Token{Pos: wc.pos}, types.CodeUndefinedFunction, "function %s with %d arguments does not exist", strings.ToLower(name), len(wc.args))
 	}

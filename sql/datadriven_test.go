@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,14 +10,14 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
-// TestDataDriven runs the scripts in testdata/:
+// TestDataDriven runs the scripts in testdata/scripts/:
 //
 //	parse: print each statement canonically; the test also checks that the
 //	       printed form parses back to the same print (a fixpoint).
 //	bind:  print the bound statement (typed plan) or the error with its
 //	       SQLSTATE and position.
 func TestDataDriven(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	datadriven.Walk(t, filepath.Join("testdata", "scripts"), func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "parse":

@@ -30,6 +30,16 @@ type windowCall struct {
 	text string // the call as written, for printing
 }
 
+// isKeywordBeforeParen reports words that may precede "(" in FROM without
+// being a table function.
+func isKeywordBeforeParen(w string) bool {
+	switch strings.ToLower(w) {
+	case "join", "on", "using", "from", "in", "exists", "select", "values", "where", "and", "or", "not", "as", "lateral", "any", "all", "some":
+		return true
+	}
+	return false
+}
+
 // tokensText prints tokens back as SQL.
 func tokensText(toks []Token) string {
 	var b strings.Builder
@@ -379,6 +389,51 @@ func (n *normalizer) emitRange(toks []Token) error {
 				return err
 			}
 			n.out = append(n.out[:saved], n.out[saved+1:]...)
+			i = end
+			continue
+		case t.Kind == TokIdent && fromClause && !(t.Is("tumble") || t.Is("hop") || t.Is("session")) && !t.Is("table") && !t.Is("lateral") &&
+			(next.Is("(") || next.Is(".") && i+3 < len(toks) && toks[i+2].Kind == TokIdent && toks[i+3].Is("(")) && !isKeywordBeforeParen(t.Text):
+			// A table function in FROM (generate_series, unnest, ...).
+			j := i
+			if next.Is(".") {
+				j = i + 2
+			}
+			end, err := matchParen(toks, j+1)
+			if err != nil {
+				return err
+			}
+			wc := windowCall{kind: strings.ToLower(toks[j].Text), pos: t.Pos, args: splitArgs(toks[j+2 : end]), text: tokensText(toks[i : end+1])}
+			n.emit("__weir_window_"+strconv.Itoa(len(n.windows)), t.Pos)
+			n.windows = append(n.windows, wc)
+			i = end
+			continue
+		case t.Kind == TokIdent && (t.Is("array")) && next.Is("(") && i+2 < len(toks) && (toks[i+2].Is("select") || toks[i+2].Is("with")):
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			n.emit("__array_subquery((", t.Pos)
+			if err := n.emitRange(append(append([]Token(nil), toks[i+2:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit("))", toks[end].Pos)
+			i = end
+			continue
+		case t.Kind == TokIdent && (t.Is("any") || t.Is("some") || t.Is("all")) && next.Is("(") && i+2 < len(toks) && !toks[i+2].Is("select") && !toks[i+2].Is("with") && !toks[i+2].Is("values"):
+			// x op ANY(array): the array form, which the TiDB grammar lacks.
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			fn := "__any("
+			if t.Is("all") {
+				fn = "__all("
+			}
+			n.emit(fn, t.Pos)
+			if err := n.emitRange(append(append([]Token(nil), toks[i+2:end]...), Token{Kind: TokEOF})); err != nil {
+				return err
+			}
+			n.emit(")", toks[end].Pos)
 			i = end
 			continue
 		case t.Kind == TokIdent && fromClause && (t.Is("tumble") || t.Is("hop") || t.Is("session")) && next.Is("("):
