@@ -11,19 +11,8 @@ import (
 )
 
 // sourceRows evaluates an INSERT's rows.
-func (e *Engine) sourceRows(ctx context.Context, src sql.Rel) ([][]types.Datum, error) {
-	if v, ok := src.(*sql.Values); ok {
-		rows := make([][]types.Datum, 0, len(v.Rows))
-		for _, r := range v.Rows {
-			row, err := evalConstRow(r)
-			if err != nil {
-				return nil, err
-			}
-			rows = append(rows, row)
-		}
-		return rows, nil
-	}
-	return e.runQuery(ctx, &sql.Query{Rel: src, Cols: src.Columns()})
+func (e *Engine) sourceRows(ctx context.Context, src sql.Rel, env *evalEnv) ([][]types.Datum, error) {
+	return e.runQuery(ctx, &sql.Query{Rel: src, Cols: src.Columns()}, env)
 }
 
 func checkNotNull(o *object, row []types.Datum) error {
@@ -36,12 +25,12 @@ func checkNotNull(o *object, row []types.Datum) error {
 	return nil
 }
 
-func (e *Engine) insert(ctx context.Context, n *sql.Insert) (int, error) {
+func (e *Engine) insert(ctx context.Context, n *sql.Insert, env *evalEnv) (int, error) {
 	o, ok := e.cat.get(n.Target.Name)
 	if !ok {
 		return 0, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Target.Name)
 	}
-	rows, err := e.sourceRows(ctx, n.Source)
+	rows, err := e.sourceRows(ctx, n.Source, env)
 	if err != nil {
 		return 0, err
 	}
@@ -125,10 +114,10 @@ func (e *Engine) appendStream(o *object, rows [][]types.Datum) error {
 }
 
 // matching returns the table's rows for which where holds.
-func (e *Engine) matching(o *object, where sql.Expr) ([][]types.Datum, error) {
+func (e *Engine) matching(o *object, where sql.Expr, env *evalEnv) ([][]types.Datum, error) {
 	var cond exec.Expr
 	if where != nil {
-		c, err := compileExpr(where)
+		c, err := compileExprBatch(where, e.newBatchBuilder(context.Background(), env))
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +140,7 @@ func (e *Engine) matching(o *object, where sql.Expr) ([][]types.Datum, error) {
 	return out, err
 }
 
-func (e *Engine) update(n *sql.Update) (int, error) {
+func (e *Engine) update(n *sql.Update, env *evalEnv) (int, error) {
 	o, ok := e.cat.get(n.Target.Name)
 	if !ok {
 		return 0, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Target.Name)
@@ -159,11 +148,11 @@ func (e *Engine) update(n *sql.Update) (int, error) {
 	mu := e.tableLock(o.Name)
 	mu.Lock()
 	defer mu.Unlock()
-	rows, err := e.matching(o, n.Where)
+	rows, err := e.matching(o, n.Where, env)
 	if err != nil {
 		return 0, err
 	}
-	set, err := compileExprs(n.Set)
+	set, err := e.newBatchBuilder(context.Background(), env).exprs(n.Set)
 	if err != nil {
 		return 0, err
 	}
@@ -212,7 +201,7 @@ func (e *Engine) update(n *sql.Update) (int, error) {
 	return len(rows), e.writeTable(o, changes, nextRowID)
 }
 
-func (e *Engine) delete(n *sql.Delete) (int, error) {
+func (e *Engine) delete(n *sql.Delete, env *evalEnv) (int, error) {
 	o, ok := e.cat.get(n.Target.Name)
 	if !ok {
 		return 0, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Target.Name)
@@ -220,7 +209,7 @@ func (e *Engine) delete(n *sql.Delete) (int, error) {
 	mu := e.tableLock(o.Name)
 	mu.Lock()
 	defer mu.Unlock()
-	rows, err := e.matching(o, n.Where)
+	rows, err := e.matching(o, n.Where, env)
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/weir-db/weir/pgwire"
@@ -35,6 +36,8 @@ type Engine struct {
 	flows  map[string]*dataflow
 	tables map[string]*sync.Mutex // per-table DML locks
 	closed bool
+
+	nextPID atomic.Int32 // backend ids for sessions
 }
 
 var _ pgwire.Engine = (*Engine)(nil)
@@ -153,7 +156,7 @@ func (e *Engine) Connect(ctx context.Context, user, database string) (pgwire.Ses
 	if database != "" && database != "weir" && database != "postgres" && database != user {
 		return nil, types.Errorf("3D000", "database \"%s\" does not exist", database)
 	}
-	return e.NewSession(), nil
+	return e.newSession(user), nil
 }
 
 func (e *Engine) tableLock(name string) *sync.Mutex {

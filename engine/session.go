@@ -11,9 +11,11 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
-// Session is one client's state: its settings.
+// Session is one client's state: who it is and its settings.
 type Session struct {
 	e        *Engine
+	user     string
+	pid      int64
 	settings map[string]string
 }
 
@@ -21,8 +23,25 @@ var _ pgwire.Session = (*Session)(nil)
 
 // NewSession opens a session (also used in-process by tests and the
 // sqllogictest runner).
-func (e *Engine) NewSession() *Session {
-	return &Session{e: e, settings: map[string]string{}}
+func (e *Engine) NewSession() *Session { return e.newSession("weir") }
+
+func (e *Engine) newSession(user string) *Session {
+	return &Session{e: e, user: user, pid: int64(e.nextPID.Add(1)), settings: map[string]string{}}
+}
+
+// env is the context a statement's expressions may read.
+func (s *Session) env() *evalEnv {
+	return &evalEnv{now: types.DTimestamp(nowMicros()), user: s.user, pid: s.pid, settings: s.setting}
+}
+
+// setting reads a session setting, falling back to the server defaults.
+func (s *Session) setting(name string) (string, bool) {
+	name = strings.ToLower(name)
+	if v, ok := s.settings[name]; ok {
+		return v, true
+	}
+	v, ok := defaultSettings[name]
+	return v, ok
 }
 
 // Close implements pgwire.Session.
@@ -62,23 +81,29 @@ func (s *Session) run(ctx context.Context, p *sql.Parsed, w pgwire.ResultWriter)
 	if err != nil {
 		return err
 	}
+	return s.runBound(ctx, p, st, s.env(), w)
+}
+
+// runBound executes a bound statement.
+func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement, env *evalEnv, w pgwire.ResultWriter) error {
+	e := s.e
 	switch n := st.(type) {
 	case *sql.Select:
-		return e.query(ctx, n.Query, w)
+		return e.query(ctx, n.Query, env, w)
 	case *sql.Insert:
-		count, err := e.insert(ctx, n)
+		count, err := e.insert(ctx, n, env)
 		if err != nil {
 			return err
 		}
 		return w.Complete(fmt.Sprintf("INSERT 0 %d", count))
 	case *sql.Update:
-		count, err := e.update(n)
+		count, err := e.update(n, env)
 		if err != nil {
 			return err
 		}
 		return w.Complete(fmt.Sprintf("UPDATE %d", count))
 	case *sql.Delete:
-		count, err := e.delete(n)
+		count, err := e.delete(n, env)
 		if err != nil {
 			return err
 		}
@@ -139,10 +164,7 @@ var defaultSettings = map[string]string{
 
 func (s *Session) show(n *sql.Show, w pgwire.ResultWriter) error {
 	name := strings.ToLower(n.Name)
-	v, ok := s.settings[name]
-	if !ok {
-		v, ok = defaultSettings[name]
-	}
+	v, ok := s.setting(name)
 	if !ok {
 		return types.Errorf(types.CodeUndefinedObject, "unrecognized configuration parameter \"%s\"", n.Name)
 	}

@@ -161,6 +161,7 @@ func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''"
 // emitRange normalizes toks (excluding a trailing EOF token).
 func (n *normalizer) emitRange(toks []Token) error {
 	fromClause := false
+	fromDepth := 0 // the paren depth the FROM clause is at
 	depth := 0
 	// orderItem[d] is where the current ORDER BY item at paren depth d
 	// starts in n.out, -1 outside ORDER BY.
@@ -370,7 +371,7 @@ func (n *normalizer) emitRange(toks []Token) error {
 			i = end
 			continue
 		case t.Kind == TokIdent && (t.Is("from") || t.Is("join")):
-			fromClause = true
+			fromClause, fromDepth = true, depth
 			n.emit(t.Text, t.Pos)
 			continue
 		case t.Kind == TokIdent && (t.Is("where") || t.Is("group") || t.Is("having") || t.Is("order") || t.Is("limit") || t.Is("on") || t.Is("union") || t.Is("select")):
@@ -552,6 +553,9 @@ func (n *normalizer) emitRange(toks []Token) error {
 			case ")":
 				orderItem[depth] = 0
 				depth--
+				if depth < fromDepth {
+					fromClause, fromDepth = false, 0
+				}
 			}
 			n.emit(t.Text, t.Pos)
 		}
