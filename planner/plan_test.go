@@ -16,8 +16,8 @@ var testCat = cat{
 	"s": {Name: "s", Kind: sql.RelStream, WatermarkCol: 2, Columns: []sql.Column{
 		{Name: "k", Type: types.TText}, {Name: "x", Type: types.TInt8}, {Name: "ts", Type: types.TTimestamp}}},
 	"nowm": {Name: "nowm", Kind: sql.RelStream, WatermarkCol: -1, Columns: []sql.Column{{Name: "ts", Type: types.TTimestamp}}},
-	"t": {Name: "t", Kind: sql.RelTable, Columns: []sql.Column{{Name: "id", Type: types.TInt4}, {Name: "v", Type: types.TInt8}}},
-	"mv": {Name: "mv", Kind: sql.RelMaterializedView, Columns: []sql.Column{{Name: "n", Type: types.TInt8}}},
+	"t":    {Name: "t", Kind: sql.RelTable, Columns: []sql.Column{{Name: "id", Type: types.TInt4}, {Name: "v", Type: types.TInt8}}},
+	"mv":   {Name: "mv", Kind: sql.RelMaterializedView, Columns: []sql.Column{{Name: "n", Type: types.TInt8}}},
 }
 
 func planView(t *testing.T, text string) (*Plan, error) {
