@@ -4,7 +4,7 @@
 GO ?= go
 SLT_FILES := $(shell find sqllogictest/testdata -name '*.slt' | sort)
 
-.PHONY: build run test test-go test-slt lint bench bench-log clean
+.PHONY: build run test test-go test-slt test-sqlite lint bench bench-log clean
 
 build:
 	$(GO) build -o bin/weir ./cmd/weir
@@ -12,13 +12,20 @@ build:
 run: build
 	./bin/weir
 
-test: build test-go test-slt
+SQLITE_CORPUS := $(wildcard ../shared/sqllogictest/sqlite/select*.test)
+
+test: build test-go test-sqlite test-slt
 
 test-go:
 	$(GO) test -count=1 ./...
 
 test-slt: build
 	./bin/weir slt $(SLT_FILES)
+
+# SQLite's sqllogictest corpus, read in place from ../shared.
+test-sqlite: build
+	@if [ -z "$(SQLITE_CORPUS)" ]; then echo "sqlite corpus not found beside the checkout (../shared/sqllogictest/sqlite)"; exit 1; fi
+	./bin/weir slt $(SQLITE_CORPUS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-clean:"; echo "$$out"; exit 1; fi

@@ -51,6 +51,8 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 	case *sql.Scan:
 		rel := n.Relation
 		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.relationRows(b.ctx, rel) }}, nil
+	case *sql.IndexScan:
+		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.indexScanRows(b.ctx, n, b) }}, nil
 	case *sql.Values:
 		rows := n.Rows
 		width := len(n.Cols)

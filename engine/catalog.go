@@ -40,6 +40,10 @@ type object struct {
 	Deps []string `json:"deps,omitempty"`
 	// RowID marks a table whose key is a hidden row id.
 	RowID bool `json:"row_id,omitempty"`
+	// Indexes: the indexed relation and its key columns.
+	Table     string `json:"table,omitempty"`
+	IndexCols []int  `json:"index_cols,omitempty"`
+	IndexDesc []bool `json:"index_desc,omitempty"`
 }
 
 type columnJSON struct {
@@ -124,10 +128,49 @@ func (c *catalog) Relation(name string) (*sql.Relation, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	o, ok := c.objects[name]
-	if !ok {
+	if !ok || o.Kind == sql.RelIndex {
 		return nil, false
 	}
-	return o.relation(), true
+	r := o.relation()
+	for _, ix := range c.objects {
+		if ix.Kind == sql.RelIndex && ix.Table == name {
+			r.Indexes = append(r.Indexes, sql.IndexInfo{ID: ix.ID, Name: ix.Name, Columns: ix.IndexCols, Desc: ix.IndexDesc})
+		}
+	}
+	sort.Slice(r.Indexes, func(i, j int) bool { return r.Indexes[i].ID < r.Indexes[j].ID })
+	if o.Kind == sql.RelView {
+		text := o.SQL
+		r.ViewQuery = func(cat sql.Catalog) (*sql.Query, error) { return bindViewQuery(text, cat) }
+	}
+	return r, true
+}
+
+// indexesOf lists the indexes on a relation.
+func (c *catalog) indexesOf(name string) []*object {
+	var out []*object
+	for _, o := range c.byID() {
+		if o.Kind == sql.RelIndex && o.Table == name {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// bindViewQuery binds a stored CREATE VIEW statement's query.
+func bindViewQuery(text string, cat sql.Catalog) (*sql.Query, error) {
+	ps, err := sql.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sql.Bind(ps[0], cat)
+	if err != nil {
+		return nil, err
+	}
+	cv, ok := st.(*sql.CreateView)
+	if !ok {
+		return nil, types.Errorf(types.CodeDataCorrupted, "stored view definition is not a view")
+	}
+	return cv.Query, nil
 }
 
 func (c *catalog) get(name string) (*object, bool) {
@@ -149,10 +192,14 @@ func (c *catalog) byID() []*object {
 	return out
 }
 
-// dependents lists the objects that read name.
+// dependents lists the objects that read name (indexes, which go with
+// their relation, are not dependents).
 func (c *catalog) dependents(name string) []string {
 	var out []string
 	for _, o := range c.byID() {
+		if o.Kind == sql.RelIndex {
+			continue
+		}
 		for _, d := range o.Deps {
 			if d == name {
 				out = append(out, o.Name)

@@ -77,7 +77,11 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.pipeline = append(b.pipeline, &exec.Materialize{ID: o.ID, Types: o.types(), State: f.handle})
+	mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.handle}
+	for _, ix := range e.cat.indexesOf(o.Name) {
+		mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
+	}
+	b.pipeline = append(b.pipeline, mat)
 	f.built = b
 	n := topic.NumPartitions()
 	f.offsets = make([]int64, n)

@@ -164,13 +164,36 @@ func (e *Engine) createTable(n *sql.CreateTable) error {
 }
 
 func (e *Engine) createView(n *sql.CreateView, text string) error {
-	if !n.Materialized {
-		return types.Errorf(types.CodeFeatureNotSupported, "CREATE VIEW is not supported yet; use CREATE MATERIALIZED VIEW")
-	}
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
 	if found, err := e.exists(n.Name, n.IfNotExists); found || err != nil {
 		return err
+	}
+	if !n.Materialized {
+		// A view is its query, bound again wherever it is used.
+		o := &object{Name: n.Name, Kind: sql.RelView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1}
+		seen := map[string]bool{}
+		for _, d := range n.Deps {
+			if !seen[d.Name] {
+				o.Deps = append(o.Deps, d.Name)
+				seen[d.Name] = true
+			}
+		}
+		b := e.st.NewBatch()
+		var err error
+		if o.ID, err = e.cat.allocate(b); err != nil {
+			b.Close()
+			return err
+		}
+		if err := e.cat.put(b, o); err != nil {
+			b.Close()
+			return err
+		}
+		if err := b.Commit(); err != nil {
+			return err
+		}
+		e.cat.publish(o)
+		return nil
 	}
 	plan, err := planner.PlanView(n.Query, n.Emit)
 	if err != nil {
@@ -227,7 +250,7 @@ func (e *Engine) drop(n *sql.Drop) error {
 			return types.Errorf(types.CodeUndefinedTable, "%s \"%s\" does not exist", n.Kind, name)
 		}
 		if o.Kind != n.Kind {
-			err := types.Errorf(types.CodeWrongObjectType, "\"%s\" is not a %s", name, n.Kind)
+			err := types.Errorf(types.CodeWrongObjectType, "\"%s\" is not a%s %s", name, map[bool]string{true: "n", false: ""}[n.Kind == sql.RelIndex], n.Kind)
 			err.Hint = "Use DROP " + strings.ToUpper(o.Kind.String()) + " to remove a " + o.Kind.String() + "."
 			return err
 		}
@@ -246,16 +269,34 @@ func (e *Engine) drop(n *sql.Drop) error {
 		}
 		for _, d := range deps {
 			if dep, ok := e.cat.get(d); ok {
-				if err := e.dropObject(dep); err != nil {
+				if err := e.dropWithIndexes(dep); err != nil {
 					return err
 				}
 			}
 		}
-		if err := e.dropObject(o); err != nil {
+		if err := e.dropWithIndexes(o); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dropWithIndexes drops o and the indexes on it.
+func (e *Engine) dropWithIndexes(o *object) error {
+	for _, ix := range e.cat.indexesOf(o.Name) {
+		if err := e.dropObject(ix); err != nil {
+			return err
+		}
+	}
+	if o.Kind == sql.RelIndex {
+		// Writers must not see a half-removed index.
+		if t, ok := e.cat.get(o.Table); ok && t.Kind == sql.RelTable {
+			mu := e.tableLock(t.Name)
+			mu.Lock()
+			defer mu.Unlock()
+		}
+	}
+	return e.dropObject(o)
 }
 
 // dropObject stops o's dataflow and removes its catalog entry, state and

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/weir-db/weir/pgwire"
+	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/types"
 )
@@ -124,6 +125,12 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		if err := e.drop(n); err != nil {
 			return err
 		}
+	case *sql.CreateIndex:
+		if err := e.createIndex(n); err != nil {
+			return err
+		}
+	case *sql.Explain:
+		return s.explain(n, w)
 	case *sql.Flush:
 		if err := e.flush(ctx); err != nil {
 			return err
@@ -143,6 +150,37 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		return types.Errorf(types.CodeFeatureNotSupported, "statement is not supported")
 	}
 	return w.Complete(p.Tag)
+}
+
+// explain shows how a statement would run: the dataflow of a materialized
+// view, or the operator tree of an interactive query.
+func (s *Session) explain(n *sql.Explain, w pgwire.ResultWriter) error {
+	var text string
+	switch st := n.Inner.(type) {
+	case *sql.CreateView:
+		if !st.Materialized {
+			text = sql.FormatRel(planner.OptimizeBatch(st.Query.Rel))
+			break
+		}
+		plan, err := planner.PlanView(st.Query, st.Emit)
+		if err != nil {
+			return err
+		}
+		text = plan.Explain()
+	case *sql.Select:
+		text = sql.FormatRel(planner.OptimizeBatch(st.Query.Rel))
+	default:
+		return types.Errorf(types.CodeFeatureNotSupported, "EXPLAIN supports SELECT and CREATE [MATERIALIZED] VIEW")
+	}
+	if err := w.Columns([]pgwire.Column{{Name: "QUERY PLAN", Type: types.TText}}); err != nil {
+		return err
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if err := w.Row([]types.Datum{line}); err != nil {
+			return err
+		}
+	}
+	return w.Complete("EXPLAIN")
 }
 
 var defaultSettings = map[string]string{

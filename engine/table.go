@@ -60,19 +60,33 @@ func (e *Engine) applyTableRecord(b *state.Batch, o *object, ts []types.Type, ke
 		return types.Errorf(types.CodeDataCorrupted, "empty changelog record in table %s", o.Name)
 	}
 	op := exec.Op(value[0])
+	indexes := e.cat.indexesOf(o.Name)
+	var row []types.Datum
+	if o.RowID || len(indexes) > 0 {
+		var err error
+		if row, err = types.DecodeRow(value[1:], ts, nil); err != nil {
+			return err
+		}
+	}
 	switch op {
 	case exec.Insert, exec.UpdateInsert:
 		if o.RowID {
-			row, err := types.DecodeRow(value[1:], ts, nil)
-			if err != nil {
-				return err
-			}
 			if id := row[len(row)-1].(int64); id > *maxRowID {
 				*maxRowID = id
 			}
 		}
+		for _, ix := range indexes {
+			if err := b.Set(ix.ID, exec.IndexKey(ts, ix.IndexCols, ix.IndexDesc, row, key), key); err != nil {
+				return err
+			}
+		}
 		return b.Set(o.ID, key, value[1:])
 	case exec.Delete, exec.UpdateDelete:
+		for _, ix := range indexes {
+			if err := b.Delete(ix.ID, exec.IndexKey(ts, ix.IndexCols, ix.IndexDesc, row, key)); err != nil {
+				return err
+			}
+		}
 		return b.Delete(o.ID, key)
 	}
 	return types.Errorf(types.CodeDataCorrupted, "changelog record with unknown op %d in table %s", op, o.Name)

@@ -12,9 +12,27 @@ import (
 // any changelog (duplicates included) is applied exactly and scans return
 // rows in a stable order.
 type Materialize struct {
-	ID    uint32
-	Types []types.Type
-	State *StateHandle
+	ID      uint32
+	Types   []types.Type
+	State   *StateHandle
+	Indexes []ViewIndex
+}
+
+// ViewIndex is a secondary index over a view's rows: entries keyed by the
+// index columns then the row key, with the row key as value.
+type ViewIndex struct {
+	ID      uint32
+	Columns []int
+	Desc    []bool
+}
+
+// IndexKey is a row's entry key in an index over columns cols.
+func IndexKey(ts []types.Type, cols []int, desc []bool, row []types.Datum, suffix []byte) []byte {
+	var k []byte
+	for i, c := range cols {
+		k = types.AppendKey(k, ts[c], row[c], desc[i])
+	}
+	return append(k, suffix...)
 }
 
 // Process implements Operator; it emits nothing downstream.
@@ -26,8 +44,23 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 	row := make([]types.Datum, 0, len(c.Types))
 	for i := 0; i < c.Len(); i++ {
 		row = c.Row(i, row)
-		if err := ApplyRow(v.State.Store, v.ID, v.Types, row, c.Ops[i].Sign()); err != nil {
+		before, after, err := applyRow(v.State.Store, v.ID, v.Types, row, c.Ops[i].Sign())
+		if err != nil {
 			return nil, err
+		}
+		if (before == 0) != (after == 0) {
+			rk := RowKey(v.Types, row)
+			for _, ix := range v.Indexes {
+				k := IndexKey(v.Types, ix.Columns, ix.Desc, row, rk)
+				if after > 0 {
+					err = v.State.Store.Set(ix.ID, k, rk)
+				} else {
+					err = v.State.Store.Delete(ix.ID, k)
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return nil, nil
@@ -42,8 +75,9 @@ func RowKey(ts []types.Type, row []types.Datum) []byte {
 	return k
 }
 
-// ApplyRow adds (sign > 0) or removes one copy of row in view table id.
-func ApplyRow(s StateStore, id uint32, ts []types.Type, row []types.Datum, sign int64) error {
+// applyRow adds (sign > 0) or removes one copy of row in view table id and
+// returns its multiplicity before and after.
+func applyRow(s StateStore, id uint32, ts []types.Type, row []types.Datum, sign int64) (int64, int64, error) {
 	k := RowKey(ts, row)
 	var n int64
 	old, err := s.Get(id, k)
@@ -51,16 +85,17 @@ func ApplyRow(s StateStore, id uint32, ts []types.Type, row []types.Datum, sign 
 	case err == nil:
 		n, _ = binary.Varint(old)
 	case !errors.Is(err, ErrNotFound):
-		return err
+		return 0, 0, err
 	}
+	before := n
 	n += sign
 	switch {
 	case n < 0:
-		return types.Errorf(types.CodeDataCorrupted, "view received a retraction for a row it does not hold")
+		return before, n, types.Errorf(types.CodeDataCorrupted, "view received a retraction for a row it does not hold")
 	case n == 0:
-		return s.Delete(id, k)
+		return before, n, s.Delete(id, k)
 	}
-	return s.Set(id, k, types.AppendRow(binary.AppendVarint(nil, n), ts, row))
+	return before, n, s.Set(id, k, types.AppendRow(binary.AppendVarint(nil, n), ts, row))
 }
 
 // DecodeViewRow reads a view table value: the row and its multiplicity.

@@ -15,6 +15,9 @@ func OptimizeBatch(r sql.Rel) sql.Rel {
 		if j, ok := n.Input.(*sql.Join); ok && innerLike(j) {
 			return reorderJoins(j, conjuncts(n.Cond))
 		}
+		if s, ok := n.Input.(*sql.Scan); ok && len(s.Relation.Indexes) > 0 {
+			return &sql.Filter{Input: chooseIndex(s, conjuncts(n.Cond)), Cond: n.Cond}
+		}
 		return &sql.Filter{Input: OptimizeBatch(n.Input), Cond: n.Cond}
 	case *sql.Join:
 		if innerLike(n) {

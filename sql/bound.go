@@ -63,6 +63,16 @@ type Relation struct {
 	WatermarkCol int
 	// ViewQuery binds a (non-materialized) view's query where it is used.
 	ViewQuery func(Catalog) (*Query, error)
+	// Indexes are the relation's secondary indexes.
+	Indexes []IndexInfo
+}
+
+// IndexInfo describes a secondary index.
+type IndexInfo struct {
+	ID      uint32
+	Name    string
+	Columns []int
+	Desc    []bool
 }
 
 // Catalog resolves relation names during binding.
@@ -306,6 +316,21 @@ type Over struct {
 	Funcs []WindowFunc
 	Cols  []Column
 }
+
+// IndexScan reads a relation's rows through a secondary index: rows whose
+// leading index columns equal Eq and whose next index column lies between
+// Lo and Hi (nil: unbounded). Every expression is constant for the scan.
+// The planner keeps the original filter above it.
+type IndexScan struct {
+	Relation       *Relation
+	Index          IndexInfo
+	Eq             []Expr
+	Lo, Hi         Expr
+	LoIncl, HiIncl bool
+}
+
+func (s *IndexScan) Columns() []Column { return s.Relation.Columns }
+func (*IndexScan) rel()                {}
 
 func (j *Join) Columns() []Column  { return j.Cols }
 func (s *SetOp) Columns() []Column { return s.Cols }

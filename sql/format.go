@@ -224,6 +224,26 @@ func formatRel(b *strings.Builder, r Rel, depth int) {
 		line("scan %s %s (%s)", n.Relation.Kind, n.Relation.Name, formatCols(n.Relation.Columns))
 	case *Values:
 		line("values %d rows", len(n.Rows))
+	case *IndexScan:
+		var parts []string
+		for _, e := range n.Eq {
+			parts = append(parts, "= "+FormatExpr(e))
+		}
+		if n.Lo != nil {
+			op := ">"
+			if n.LoIncl {
+				op = ">="
+			}
+			parts = append(parts, op+" "+FormatExpr(n.Lo))
+		}
+		if n.Hi != nil {
+			op := "<"
+			if n.HiIncl {
+				op = "<="
+			}
+			parts = append(parts, op+" "+FormatExpr(n.Hi))
+		}
+		line("index scan %s using %s (%s)", n.Relation.Name, n.Index.Name, strings.Join(parts, ", "))
 	case *Filter:
 		line("filter %s", FormatExpr(n.Cond))
 		formatRel(b, n.Input, depth+1)

@@ -168,3 +168,41 @@ func (s *Store) DropPrefix(id uint32, prefix []byte) error {
 	lo := TableKey(nil, id, prefix)
 	return s.db.DeleteRange(lo, encoding.PrefixEnd(lo), pebble.Sync)
 }
+
+// ScanRange iterates table id's keys in [lo, hi) (nil hi: to the table's
+// end) of committed state, in order.
+func (s *Snapshot) ScanRange(id uint32, lo, hi []byte, fn func(k, v []byte) error) error {
+	lower := TableKey(nil, id, lo)
+	upper := encoding.PrefixEnd(TableKey(nil, id, nil))
+	if hi != nil {
+		upper = TableKey(nil, id, hi)
+	}
+	it, err := s.snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		if err := fn(it.Key()[4:], it.Value()); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+// Get reads k of table id from the snapshot.
+func (s *Snapshot) Get(id uint32, k []byte) ([]byte, error) {
+	v, closer, err := s.snap.Get(TableKey(nil, id, k))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), v...)
+	return out, closer.Close()
+}
