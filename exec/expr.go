@@ -425,26 +425,83 @@ func addInterval(ts types.DTimestamp, iv types.DInterval) types.DTimestamp {
 	return ts + types.DTimestamp(iv.Micros)
 }
 
+// decimalArith follows PostgreSQL's numeric: a result's scale comes from
+// its operands' values (sum and difference: the larger scale; product: the
+// sum of scales; quotient: enough for 16 significant digits), and is fixed
+// only by a constrained numeric(p, s) result type.
 func decimalArith(op string, a, b types.Decimal, t types.Type) (types.Datum, error) {
 	s := max(a.Scale, b.Scale)
+	fit := func(d types.Decimal) (types.Datum, error) {
+		if t.Precision > 0 {
+			return types.FitNumeric(t, d)
+		}
+		return d, nil
+	}
 	switch op {
 	case "+":
-		return types.Decimal{Coef: a.Rescale(s).Coef.Add(b.Rescale(s).Coef), Scale: s}.Rescale(t.Scale), nil
+		return fit(types.Decimal{Coef: a.Rescale(s).Coef.Add(b.Rescale(s).Coef), Scale: s})
 	case "-":
-		return types.Decimal{Coef: a.Rescale(s).Coef.Sub(b.Rescale(s).Coef), Scale: s}.Rescale(t.Scale), nil
+		return fit(types.Decimal{Coef: a.Rescale(s).Coef.Sub(b.Rescale(s).Coef), Scale: s})
 	case "*":
-		return types.Decimal{Coef: a.Coef.Mul(b.Coef), Scale: a.Scale + b.Scale}.Rescale(t.Scale), nil
+		return fit(types.Decimal{Coef: a.Coef.Mul(b.Coef), Scale: a.Scale + b.Scale})
 	case "/", "%":
 		if b.Coef.Sign() == 0 {
 			return nil, errDivByZero
 		}
 		if op == "%" {
 			_, rem := a.Rescale(s).Coef.Div(b.Rescale(s).Coef)
-			return types.Decimal{Coef: rem, Scale: s}.Rescale(t.Scale), nil
+			return fit(types.Decimal{Coef: rem, Scale: s})
 		}
-		return DivideDecimal(a, b, t.Scale), nil
+		return fit(DivideDecimal(a, b, DivScale(a, b)))
 	}
 	return nil, types.Errorf(types.CodeUndefinedFunction, "operator %s is not implemented for numeric", op)
+}
+
+// DivScale is the scale PostgreSQL gives a numeric quotient
+// (select_div_scale): at least 16 significant digits, and no fewer
+// decimals than either operand shows.
+func DivScale(a, b types.Decimal) int32 {
+	w1, f1 := base10000Lead(a)
+	w2, f2 := base10000Lead(b)
+	qweight := w1 - w2
+	if f1 <= f2 {
+		qweight--
+	}
+	rscale := int32(16 - qweight*4)
+	rscale = max(rscale, a.Scale, b.Scale, 0)
+	return min(rscale, 30)
+}
+
+// base10000Lead is a numeric's weight and first digit in PostgreSQL's
+// base-10000 representation (weight 0 holds the units group).
+func base10000Lead(d types.Decimal) (int, int64) {
+	s := d.Coef.Abs().ToString(0)
+	if s == "0" {
+		return 0, 0
+	}
+	intDigits := len(s) - int(d.Scale)
+	if intDigits > 0 {
+		groups := (intDigits + 3) / 4
+		lead := intDigits - (groups-1)*4
+		first := int64(0)
+		for _, c := range s[:lead] {
+			first = first*10 + int64(c-'0')
+		}
+		return groups - 1, first
+	}
+	// A pure fraction: count leading zero groups after the point.
+	frac := strings.Repeat("0", -intDigits) + s
+	w := -1
+	for len(frac) >= 4 && frac[:4] == "0000" {
+		frac = frac[4:]
+		w--
+	}
+	grp := (frac + "0000")[:4]
+	first := int64(0)
+	for _, c := range grp {
+		first = first*10 + int64(c-'0')
+	}
+	return w, first
 }
 
 // DivideDecimal computes a / b rounded half away from zero to scale.

@@ -456,7 +456,8 @@ func (h *HashAgg) output(g *groupState) []types.Datum {
 			case float64:
 				out = append(out, s/float64(n))
 			case types.Decimal:
-				out = append(out, DivideDecimal(s, types.DecimalFromInt(n), a.T.Scale))
+				cnt := types.DecimalFromInt(n)
+				out = append(out, DivideDecimal(s, cnt, DivScale(s, cnt)))
 			case types.DInterval:
 				out = append(out, types.DInterval{Micros: (s.Micros + int64(s.Days)*86400e6 + int64(s.Months)*30*86400e6) / n})
 			}

@@ -170,9 +170,7 @@ func ParseDecimal(s string) (Decimal, error) {
 // FitNumeric rounds d to t's scale and checks t's precision.
 func FitNumeric(t Type, d Decimal) (Datum, error) {
 	if t.Precision == 0 {
-		if t.Scale > 0 && d.Scale != t.Scale {
-			return d.Rescale(t.Scale), nil
-		}
+		// An unconstrained numeric keeps the scale the value has.
 		return d, nil
 	}
 	r := d.Rescale(t.Scale)

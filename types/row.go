@@ -37,7 +37,9 @@ func AppendRow(buf []byte, ts []Type, row []Datum) []byte {
 		case float64:
 			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
 		case Decimal:
-			v = v.Rescale(ts[i].Scale)
+			if ts[i].Precision > 0 {
+				v = v.Rescale(ts[i].Scale)
+			}
 			buf = binary.LittleEndian.AppendUint64(buf, uint64(v.Coef.HighBits()))
 			buf = binary.LittleEndian.AppendUint64(buf, v.Coef.LowBits())
 			buf = binary.AppendVarint(buf, int64(v.Scale))
