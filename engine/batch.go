@@ -50,6 +50,17 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 	switch n := r.(type) {
 	case *sql.Scan:
 		rel := n.Relation
+		if rel.Kind == sql.RelSystem {
+			t, ok := lookupSystemTable(rel.Name)
+			if !ok {
+				return nil, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", rel.Name)
+			}
+			user := "weir"
+			if b.env != nil && b.env.user != "" {
+				user = b.env.user
+			}
+			return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.systemRows(t, user) }}, nil
+		}
 		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.relationRows(b.ctx, rel) }}, nil
 	case *sql.IndexScan:
 		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.indexScanRows(b.ctx, n, b) }}, nil

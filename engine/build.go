@@ -14,11 +14,15 @@ import (
 // Continuous queries have none (nil): their results must not depend on
 // when or by whom they run.
 type evalEnv struct {
-	now      types.DTimestamp
-	user     string
-	settings func(name string) (string, bool)
-	pid      int64
-	params   []types.Datum
+	// catalogCall compiles the functions and casts that read the catalog
+	// (pg_table_is_visible, format_type, ::regclass, ...); false when e is
+	// not one of them.
+	catalogCall func(e sql.Expr, sub func(sql.Expr) (exec.Expr, error)) (exec.Expr, bool, error)
+	now         types.DTimestamp
+	user        string
+	settings    func(name string) (string, bool)
+	pid         int64
+	params      []types.Datum
 }
 
 // serverVersion is what version() reports; clients parse the leading
@@ -60,6 +64,11 @@ func compileExprEnv(e sql.Expr, env *evalEnv) (exec.Expr, error) {
 // interactive queries can handle subqueries the continuous path rejects).
 func compileExprWith(e sql.Expr, env *evalEnv, sub func(sql.Expr) (exec.Expr, error)) (exec.Expr, error) {
 	compileExpr := sub
+	if env != nil && env.catalogCall != nil {
+		if c, ok, err := env.catalogCall(e, sub); ok || err != nil {
+			return c, err
+		}
+	}
 	switch x := e.(type) {
 	case *sql.Param:
 		if env == nil || x.Idx >= len(env.params) {

@@ -129,6 +129,9 @@ func (c *catalog) Relation(name string) (*sql.Relation, bool) {
 	defer c.mu.RUnlock()
 	o, ok := c.objects[name]
 	if !ok || o.Kind == sql.RelIndex {
+		if t, ok := lookupSystemTable(name); ok {
+			return t.relation(), true
+		}
 		return nil, false
 	}
 	r := o.relation()

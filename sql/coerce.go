@@ -20,6 +20,9 @@ func coerce(e Expr, t types.Type) (Expr, error) {
 		if c.Value == nil {
 			return &Const{T: t}, nil
 		}
+		if from.Family == types.Unknown && (t.Family == types.Regclass || t.Family == types.Regtype) {
+			return &Cast{E: &Const{Value: c.Value, T: types.TText}, T: t}, nil
+		}
 		if from.Family == types.Unknown {
 			v, err := types.ParseText(t, c.Value.(string))
 			if err != nil {
@@ -37,9 +40,14 @@ func coerce(e Expr, t types.Type) (Expr, error) {
 	return castExpr(e, t)
 }
 
-// castExpr is an explicit CAST, folded when e is constant.
+func oidLike(t types.Type) bool {
+	return t.Family == types.Oid || t.Family == types.Regclass || t.Family == types.Regtype
+}
+
+// castExpr is an explicit CAST, folded when e is constant (except casts
+// to regclass and regtype, whose names the engine resolves).
 func castExpr(e Expr, t types.Type) (Expr, error) {
-	if c, ok := e.(*Const); ok {
+	if c, ok := e.(*Const); ok && !(oidLike(t) && t.Family != types.Oid && c.T.Family != types.Oid && !c.T.IsInteger()) {
 		v, err := types.Cast(c.Value, c.T, t)
 		if err != nil {
 			return nil, err
@@ -65,6 +73,10 @@ func commonType(what string, es []Expr) (types.Type, error) {
 			t = et
 		case t.IsNumeric() && et.IsNumeric():
 			t = unifyNumeric(t, et)
+		case oidLike(t) && (oidLike(et) || et.IsInteger()):
+			t = types.TOid
+		case oidLike(et) && t.IsInteger():
+			t = types.TOid
 		case t.IsString() && et.IsString():
 			t = types.TText
 		case t.IsTime() && et.IsTime() || t.Family == types.Date && et.IsTime():

@@ -41,6 +41,11 @@ func Cast(d Datum, from, to Type) (Datum, error) {
 		switch to.Family {
 		case Int2, Int4, Int8:
 			return CheckIntRange(to, v)
+		case Oid, Regclass, Regtype:
+			if v < 0 || v > 4294967295 {
+				return nil, Errorf(CodeNumericValueOutOfRange, "OID out of range")
+			}
+			return v, nil
 		case Float4, Float8:
 			return float64(v), nil
 		case Numeric:
@@ -153,7 +158,12 @@ func CanCastImplicitly(from, to Type) bool {
 	if rf, rt := rank(from), rank(to); rf > 0 && rt > 0 {
 		return rf <= rt
 	}
+	oidLike := func(t Type) bool { return t.Family == Oid || t.Family == Regclass || t.Family == Regtype }
 	switch {
+	case oidLike(from) && (oidLike(to) || to.Family == Int8):
+		return true
+	case from.IsInteger() && oidLike(to):
+		return true
 	case from.IsString() && to.IsString():
 		return true
 	case from.Family == Date && to.IsTime():

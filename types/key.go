@@ -69,7 +69,7 @@ func DecodeKey(key []byte, ts []Type) ([]Datum, []byte, error) {
 		switch t.Family {
 		case Bool:
 			out[i] = iv == 1
-		case Int2, Int4, Int8:
+		case Int2, Int4, Int8, Oid, Regclass, Regtype:
 			out[i] = iv
 		case Float4, Float8:
 			out[i] = fv
@@ -79,7 +79,7 @@ func DecodeKey(key []byte, ts []Type) ([]Datum, []byte, error) {
 			} else {
 				return nil, nil, Errorf(CodeDataCorrupted, "numeric key column %d is too wide to decode", i)
 			}
-		case Text, Varchar, Jsonb, Unknown:
+		case Text, Varchar, Jsonb, Unknown, Name, Char:
 			out[i] = string(bv)
 		case Bytea:
 			out[i] = bv

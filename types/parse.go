@@ -27,8 +27,27 @@ func ParseText(t Type, s string) (Datum, error) {
 			return nil, err
 		}
 		return FitNumeric(t, d)
-	case Text, Jsonb, Unknown:
+	case Text, Jsonb, Unknown, Name:
 		return s, nil
+	case Char:
+		if len(s) > 1 {
+			return s[:1], nil
+		}
+		return s, nil
+	case Oid:
+		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || v < 0 || v > 4294967295 {
+			return nil, invalidInput(t, s)
+		}
+		return v, nil
+	case Regclass, Regtype:
+		// Names resolve against the catalog; the engine does that when it
+		// compiles the cast. A number is an oid already.
+		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return nil, Errorf(CodeUndefinedTable, "relation \"%s\" does not exist", s)
+		}
+		return v, nil
 	case Varchar:
 		if t.Width > 0 && int32(utf8.RuneCountInString(s)) > t.Width {
 			return nil, Errorf(CodeStringDataRightTrunc, "value too long for type character varying(%d)", t.Width)

@@ -88,7 +88,7 @@ func DecodeRow(buf []byte, ts []Type, row []Datum) ([]Datum, error) {
 			}
 			row = append(row, buf[0] == 1)
 			buf = buf[1:]
-		case Int2, Int4, Int8, Date, Timestamp, TimestampTZ:
+		case Int2, Int4, Int8, Date, Timestamp, TimestampTZ, Oid, Regclass, Regtype:
 			v, n := binary.Varint(buf)
 			if n <= 0 {
 				return bad()
@@ -120,7 +120,7 @@ func DecodeRow(buf []byte, ts []Type, row []Datum) ([]Datum, error) {
 			}
 			buf = buf[n:]
 			row = append(row, Decimal{Coef: decimal128.New(hi, lo), Scale: int32(s)})
-		case Text, Varchar, Jsonb, Unknown, Bytea:
+		case Text, Varchar, Jsonb, Unknown, Bytea, Name, Char:
 			l, n := binary.Uvarint(buf)
 			if n <= 0 || uint64(len(buf)-n) < l {
 				return bad()

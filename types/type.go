@@ -30,6 +30,12 @@ const (
 	TimestampTZ
 	Interval
 	Jsonb
+	// Catalog types, for pg_catalog and the clients that read it.
+	Oid      // object identifier: an unsigned 32-bit number
+	Name     // a catalog name (text)
+	Char     // PostgreSQL's one-byte "char"
+	Regclass // a relation, printed by name
+	Regtype  // a type, printed by name
 )
 
 // Type is a SQL type: a family plus its modifiers.
@@ -62,6 +68,11 @@ var (
 	TTimestampTZ = Type{Family: TimestampTZ}
 	TInterval    = Type{Family: Interval}
 	TJsonb       = Type{Family: Jsonb}
+	TOid         = Type{Family: Oid}
+	TName        = Type{Family: Name}
+	TChar        = Type{Family: Char}
+	TRegclass    = Type{Family: Regclass}
+	TRegtype     = Type{Family: Regtype}
 )
 
 // NumericOf returns numeric with the given scale and no precision bound.
@@ -75,8 +86,10 @@ func (t Type) IsNumeric() bool {
 	return t.IsInteger() || t.Family == Float4 || t.Family == Float8 || t.Family == Numeric
 }
 
-// IsString reports whether t is text or varchar.
-func (t Type) IsString() bool { return t.Family == Text || t.Family == Varchar }
+// IsString reports whether t is a character string type.
+func (t Type) IsString() bool {
+	return t.Family == Text || t.Family == Varchar || t.Family == Name || t.Family == Char
+}
 
 // IsTime reports whether t is a timestamp type.
 func (t Type) IsTime() bool { return t.Family == Timestamp || t.Family == TimestampTZ }
@@ -114,6 +127,16 @@ func (t Type) OID() uint32 {
 		return 1186
 	case Jsonb:
 		return 3802
+	case Oid:
+		return 26
+	case Name:
+		return 19
+	case Char:
+		return 18
+	case Regclass:
+		return 2205
+	case Regtype:
+		return 2206
 	}
 	return 705 // unknown
 }
@@ -125,8 +148,12 @@ func (t Type) Size() int16 {
 		return 1
 	case Int2:
 		return 2
-	case Int4, Float4, Date:
+	case Int4, Float4, Date, Oid, Regclass, Regtype:
 		return 4
+	case Char:
+		return 1
+	case Name:
+		return 64
 	case Int8, Float8, Timestamp, TimestampTZ:
 		return 8
 	case Interval:
@@ -185,6 +212,16 @@ func (t Type) String() string {
 		return "interval"
 	case Jsonb:
 		return "jsonb"
+	case Oid:
+		return "oid"
+	case Name:
+		return "name"
+	case Char:
+		return `"char"`
+	case Regclass:
+		return "regclass"
+	case Regtype:
+		return "regtype"
 	}
 	return "unknown"
 }
@@ -198,7 +235,7 @@ func (t Type) ArrowType() arrow.DataType {
 		return arrow.PrimitiveTypes.Int16
 	case Int4:
 		return arrow.PrimitiveTypes.Int32
-	case Int8:
+	case Int8, Oid, Regclass, Regtype:
 		return arrow.PrimitiveTypes.Int64
 	case Float4:
 		return arrow.PrimitiveTypes.Float32
@@ -296,6 +333,16 @@ func ParseTypeName(name string) (Type, error) {
 		t = TInterval
 	case "jsonb", "json":
 		t = TJsonb
+	case "oid", "regproc", "regprocedure", "regoper", "regnamespace", "regrole", "xid", "cid":
+		t = TOid
+	case "name":
+		t = TName
+	case `"char"`:
+		t = TChar
+	case "regclass":
+		t = TRegclass
+	case "regtype":
+		t = TRegtype
 	default:
 		return Type{}, Errorf(CodeUndefinedObject, "type %q does not exist", strings.TrimSpace(name))
 	}
