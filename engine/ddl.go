@@ -160,7 +160,9 @@ func (e *Engine) createTable(n *sql.CreateTable) error {
 	}
 	o := &object{Name: n.Name, Kind: sql.RelTable, Columns: columnsToJSON(cols), PrimaryKey: pk, RowID: rowID,
 		WatermarkCol: -1, KeyCol: -1, Partitions: 1, Topic: n.Name}
-	return e.createWithTopic(o, wlog.TopicConfig{Partitions: 1, Compact: true})
+	// Not compacted yet: a new view backfills from the changelog, which must
+	// keep every record a later delete retracts.
+	return e.createWithTopic(o, wlog.TopicConfig{Partitions: 1})
 }
 
 func (e *Engine) createView(n *sql.CreateView, text string) error {

@@ -21,6 +21,8 @@ const (
 	DefaultSegmentBytes = 64 << 20
 	// DefaultIndexIntervalBytes is the default spacing of index entries.
 	DefaultIndexIntervalBytes = 4 << 10
+	// DefaultCleanupInterval is how often the background cleaner runs.
+	DefaultCleanupInterval = 30 * time.Second
 
 	// The log's own names under Options.Dir contain '~', which topic names
 	// cannot.
@@ -82,6 +84,10 @@ type Options struct {
 	SyncInterval time.Duration
 	// IndexIntervalBytes is the spacing of sparse index entries (default 4 KiB).
 	IndexIntervalBytes int
+	// CleanupInterval is how often a background goroutine enforces
+	// retention and compacts what is due (default 30s; negative: never,
+	// leaving it to EnforceRetention and Compact).
+	CleanupInterval time.Duration
 	// Logf reports recovery actions such as truncating a torn tail
 	// (default: the standard library logger).
 	Logf func(format string, args ...any)
@@ -112,6 +118,9 @@ func (o *Options) ensureDefaults() error {
 	if o.Logf == nil {
 		o.Logf = stdlog.Printf
 	}
+	if o.CleanupInterval == 0 {
+		o.CleanupInterval = DefaultCleanupInterval
+	}
 	return nil
 }
 
@@ -126,6 +135,11 @@ type Log struct {
 
 	stopSync chan struct{} // closed by Close to stop the periodic syncer
 	syncDone chan struct{}
+
+	stopCleaner chan struct{} // closed by Close to stop the background cleaner
+	cleanerDone chan struct{}
+
+	offsets offsetStore // consumer groups' committed offsets
 }
 
 // Open opens the log in opts.Dir, creating the directory if needed, and
@@ -147,7 +161,11 @@ func Open(opts Options) (*Log, error) {
 		return nil, fmt.Errorf("opening log %s: locking: %w", dir, err)
 	}
 	l := &Log{opts: opts, lock: lock, topics: make(map[string]*Topic)}
-	if err := l.recover(); err != nil {
+	err = l.recover()
+	if err == nil {
+		err = l.loadOffsets()
+	}
+	if err != nil {
 		_ = l.closeTopics()
 		_ = lock.Close()
 		return nil, fmt.Errorf("opening log %s: %w", dir, err)
@@ -155,6 +173,10 @@ func Open(opts Options) (*Log, error) {
 	if opts.SyncInterval > 0 {
 		l.stopSync, l.syncDone = make(chan struct{}), make(chan struct{})
 		go l.syncLoop()
+	}
+	if opts.CleanupInterval > 0 {
+		l.stopCleaner, l.cleanerDone = make(chan struct{}), make(chan struct{})
+		go l.cleanerLoop()
 	}
 	return l, nil
 }
@@ -206,16 +228,25 @@ func (l *Log) recover() error {
 }
 
 // CreateTopic creates a topic. The topic appears atomically: it is built
-// in a scratch directory that is renamed into place.
+// in a scratch directory that is renamed into place. Internal topics' names
+// (see IsInternal) are reserved.
 func (l *Log) CreateTopic(name string, cfg TopicConfig) (*Topic, error) {
 	if err := validTopicName(name); err != nil {
 		return nil, fmt.Errorf("creating topic: %w", err)
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("creating topic %s: %w", name, err)
+	if l.IsInternal(name) {
+		return nil, fmt.Errorf("creating topic %s: the name is reserved for an internal topic", name)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.createTopicLocked(name, cfg)
+}
+
+// createTopicLocked is CreateTopic under l.mu.
+func (l *Log) createTopicLocked(name string, cfg TopicConfig) (*Topic, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("creating topic %s: %w", name, err)
+	}
 	if l.closed {
 		return nil, fmt.Errorf("creating topic %s: %w", name, ErrClosed)
 	}
@@ -294,7 +325,22 @@ func (l *Log) Topic(name string) (*Topic, bool) {
 	return t, ok
 }
 
-// Topics returns the names of all topics, sorted.
+// snapshotTopics returns the open topics.
+func (l *Log) snapshotTopics() ([]*Topic, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	topics := make([]*Topic, 0, len(l.topics))
+	for _, t := range l.topics {
+		topics = append(topics, t)
+	}
+	sort.Slice(topics, func(i, j int) bool { return topics[i].name < topics[j].name })
+	return topics, nil
+}
+
+// Topics returns the names of all topics, sorted, internal ones included.
 func (l *Log) Topics() []string {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -306,14 +352,19 @@ func (l *Log) Topics() []string {
 	return names
 }
 
-// DropTopic deletes a topic and its files. Appends in flight finish first;
-// later calls on the Topic fail with ErrClosed. The directory is renamed
-// aside before it is removed, so a crash cannot leave half a topic.
+// DropTopic deletes a topic and its files, and the offsets consumer groups
+// committed for it. Appends in flight finish first; later calls on the
+// Topic fail with ErrClosed. The directory is renamed aside before it is
+// removed, so a crash cannot leave half a topic. Internal topics cannot be
+// dropped.
 func (l *Log) DropTopic(name string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return fmt.Errorf("dropping topic %s: %w", name, ErrClosed)
+	}
+	if l.IsInternal(name) {
+		return fmt.Errorf("dropping topic %s: it is an internal topic", name)
 	}
 	t, ok := l.topics[name]
 	if !ok {
@@ -340,6 +391,9 @@ func (l *Log) DropTopic(name string) error {
 	}
 	if closeErr != nil && !errors.Is(closeErr, os.ErrClosed) {
 		l.opts.Logf("log: dropping topic %s: %v", name, closeErr)
+	}
+	if err := l.forgetOffsetsLocked(name); err != nil {
+		return fmt.Errorf("dropping topic %s: %w", name, err)
 	}
 	return nil
 }
@@ -391,7 +445,15 @@ func (l *Log) Close() error {
 		close(l.stopSync)
 		<-l.syncDone
 	}
+	if l.stopCleaner != nil {
+		// A pass under way stops at its next check: closing a partition
+		// stops its cleaner.
+		close(l.stopCleaner)
+	}
 	err := l.closeTopics()
+	if l.cleanerDone != nil {
+		<-l.cleanerDone
+	}
 	return errors.Join(err, l.lock.Close())
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/cockroachdb/pebble/vfs"
@@ -30,11 +31,21 @@ func newLogHarness(t testing.TB, fs *vfs.MemFS) *logHarness {
 		Dir:                "/data",
 		SegmentBytes:       DefaultSegmentBytes,
 		IndexIntervalBytes: DefaultIndexIntervalBytes,
+		CleanupInterval:    -1, // passes run only when a script asks
 		Logf: func(format string, args ...any) {
 			h.logs = append(h.logs, fmt.Sprintf(format, args...))
 		},
 	}
 	return h
+}
+
+// scanTopicConfig reads the TopicConfig arguments other than partitions.
+func scanTopicConfig(t *testing.T, td *datadriven.TestData, cfg *TopicConfig) {
+	td.MaybeScanArgs(t, "segment-bytes", &cfg.SegmentBytes)
+	td.MaybeScanArgs(t, "retention-ms", &cfg.RetentionMs)
+	td.MaybeScanArgs(t, "retention-bytes", &cfg.RetentionBytes)
+	td.MaybeScanArgs(t, "tombstone-ms", &cfg.TombstoneRetentionMs)
+	td.MaybeScanArgs(t, "compact", &cfg.Compact)
 }
 
 func (h *logHarness) open() error {
@@ -127,12 +138,79 @@ func (h *logHarness) run(t *testing.T, td *datadriven.TestData) string {
 		cfg := TopicConfig{Partitions: 1}
 		td.ScanArgs(t, "name", &name)
 		td.MaybeScanArgs(t, "partitions", &cfg.Partitions)
-		td.MaybeScanArgs(t, "segment-bytes", &cfg.SegmentBytes)
-		td.MaybeScanArgs(t, "retention-ms", &cfg.RetentionMs)
+		scanTopicConfig(t, td, &cfg)
 		if _, err := h.l.CreateTopic(name, cfg); err != nil {
 			return "error: " + err.Error()
 		}
 		return ""
+
+	case "set-config":
+		// Changes the arguments given, keeping the rest.
+		tp, _ := h.topic(td)
+		cfg := tp.Config()
+		td.MaybeScanArgs(t, "partitions", &cfg.Partitions)
+		scanTopicConfig(t, td, &cfg)
+		if err := tp.SetConfig(cfg); err != nil {
+			return "error: " + err.Error()
+		}
+		return ""
+
+	case "enforce-retention", "compact":
+		var now int64
+		td.ScanArgs(t, "now", &now)
+		f := h.l.EnforceRetention
+		if td.Cmd == "compact" {
+			f = h.l.Compact
+		}
+		if err := f(time.UnixMilli(now)); err != nil {
+			return "error: " + err.Error() + "\n" + h.flushLogs()
+		}
+		return h.flushLogs()
+
+	case "roll":
+		// Seals the active segment, as a roll does, so a pass can reach it.
+		tp, p := h.topic(td)
+		forceRoll(t, tp, p)
+		return ""
+
+	case "commit-offsets":
+		// Input lines: topic partition offset.
+		var group string
+		td.ScanArgs(t, "group", &group)
+		offsets := make(map[TopicPartition]int64)
+		for _, line := range strings.Split(strings.TrimSpace(td.Input), "\n") {
+			var tp TopicPartition
+			var off int64
+			if _, err := fmt.Sscan(line, &tp.Topic, &tp.Partition, &off); err != nil {
+				t.Fatalf("%s: %q: %v", td.Pos, line, err)
+			}
+			offsets[tp] = off
+		}
+		if err := h.l.CommitOffsets(group, offsets); err != nil {
+			return "error: " + err.Error()
+		}
+		return ""
+
+	case "fetch-offsets":
+		var group string
+		td.ScanArgs(t, "group", &group)
+		offsets, err := h.l.FetchOffsets(group)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		tps := make([]TopicPartition, 0, len(offsets))
+		for tp := range offsets {
+			tps = append(tps, tp)
+		}
+		sortTopicPartitions(tps)
+		var sb strings.Builder
+		for _, tp := range tps {
+			fmt.Fprintf(&sb, "%s/%d: %d\n", tp.Topic, tp.Partition, offsets[tp])
+		}
+		if len(tps) == 0 {
+			sb.WriteString("none\n")
+		}
+		return sb.String()
 
 	case "drop-topic":
 		var name string
@@ -146,7 +224,11 @@ func (h *logHarness) run(t *testing.T, td *datadriven.TestData) string {
 		var sb strings.Builder
 		for _, name := range h.l.Topics() {
 			tp, _ := h.l.Topic(name)
-			fmt.Fprintf(&sb, "%s %+v\n", name, tp.Config())
+			internal := ""
+			if h.l.IsInternal(name) {
+				internal = " (internal)"
+			}
+			fmt.Fprintf(&sb, "%s%s %+v\n", name, internal, tp.Config())
 		}
 		return sb.String()
 
@@ -157,16 +239,22 @@ func (h *logHarness) run(t *testing.T, td *datadriven.TestData) string {
 			t.Fatal(err)
 		}
 		// repeat=N appends the batch N times, each record's key suffixed with
-		// the repetition number.
-		repeat := 1
+		// the repetition number (unless same-keys), and its timestamp
+		// increased by ts-step times it.
+		repeat, tsStep := 1, int64(0)
 		td.MaybeScanArgs(t, "repeat", &repeat)
+		td.MaybeScanArgs(t, "ts-step", &tsStep)
+		sameKeys := td.HasArg("same-keys")
 		var out []string
 		for i := 0; i < repeat; i++ {
 			batch := recs
 			if repeat > 1 {
 				batch = make([]Record, len(recs))
 				for j, r := range recs {
-					r.Key = append(append([]byte{}, r.Key...), strconv.Itoa(i)...)
+					if !sameKeys && r.Key != nil {
+						r.Key = append(append([]byte{}, r.Key...), strconv.Itoa(i)...)
+					}
+					r.Timestamp += int64(i) * tsStep
 					batch[j] = r
 				}
 			}

@@ -24,17 +24,31 @@ import (
 // adapts to the load, and only one goroutine at a time writes or syncs the
 // active segment, as vfs.File requires.
 //
-// Lock order: ioMu, then segMu, then mu; mu is never held while taking
-// another. No lock is held while a reader's callback runs, so it may Append
-// or Read.
+// Retention and compaction (the cleaners) run under cleanMu, one at a time.
+// They do their slow work — scanning, rewriting, deleting files — holding
+// only cleanMu, and change the segment list under ioMu and segMu for a
+// moment; a segment leaving the list is closed once its last reader
+// releases it.
+//
+// Lock order: cleanMu, then ioMu, then segMu, then mu; mu is never held
+// while taking another. No lock is held while a reader's callback runs, so
+// it may Append or Read.
 type partition struct {
 	fs            vfs.FS
 	dir           string
-	desc          string // "topic/partition", for errors
-	segmentBytes  int64
+	desc          string       // "topic/partition", for errors
+	segmentBytes  atomic.Int64 // changed by Topic.SetConfig; read by the ioMu holder
 	indexInterval int64
 	syncEach      bool // fsync before acknowledging; else Log's syncer fsyncs periodically
 	logf          func(string, ...any)
+
+	// cleanMu serializes retention and compaction passes, and close with them.
+	cleanMu sync.Mutex
+	clean   cleanerState // cleanMu
+	// stopClean asks a running cleaner to give up soon: the partition is closing.
+	stopClean atomic.Bool
+	// testHookRewrite, if set, runs before compaction rewrites each batch.
+	testHookRewrite func()
 
 	// ioMu serializes writes, fsyncs, rolls and seals.
 	ioMu  sync.Mutex
@@ -74,13 +88,13 @@ func newPartition(desc, dir string, opts *Options, segmentBytes int64, segs []*s
 		fs:            opts.FS,
 		dir:           dir,
 		desc:          desc,
-		segmentBytes:  segmentBytes,
 		indexInterval: int64(opts.IndexIntervalBytes),
 		syncEach:      opts.SyncInterval == 0,
 		logf:          opts.Logf,
 		segs:          segs,
 		waiters:       make(map[int64]chan struct{}),
 	}
+	p.segmentBytes.Store(segmentBytes)
 	p.cond.L = &p.mu
 	end := segs[len(segs)-1].next
 	p.next = end
@@ -96,20 +110,10 @@ func openPartition(desc, dir string, opts *Options, segmentBytes int64) (*partit
 	if err != nil {
 		return nil, fmt.Errorf("listing partition %s: %w", desc, err)
 	}
-	var bases []int64
-	for _, name := range names {
-		base, ext, ok := parseSegmentFileName(name)
-		switch {
-		case ok && ext == logExt:
-			bases = append(bases, base)
-		case strings.HasSuffix(name, tmpExt):
-			// An interrupted truncation; the segment it was made from is intact.
-			if err := fs.Remove(fs.PathJoin(dir, name)); err != nil {
-				return nil, fmt.Errorf("removing %s/%s: %w", desc, name, err)
-			}
-		}
+	bases, err := tidyPartitionDir(fs, dir, names, opts.Logf)
+	if err != nil {
+		return nil, fmt.Errorf("opening partition %s: %w", desc, err)
 	}
-	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
 	interval := int64(opts.IndexIntervalBytes)
 	var segs []*segment
 	fail := func(err error) (*partition, error) {
@@ -142,6 +146,58 @@ func openPartition(desc, dir string, opts *Options, segmentBytes int64) (*partit
 	}
 	segs = append(segs, s)
 	return newPartition(desc, dir, opts, segmentBytes, segs), nil
+}
+
+// tidyPartitionDir readies a partition directory for opening and returns
+// its segments' base offsets, sorted. It finishes a compaction that was
+// committed (a .log.swap file, see compactGroup), and removes what
+// interrupted work left behind: compaction's .cleaned files, a truncation's
+// .tmp file (the segment it was made from is intact), and indexes whose log
+// retention had removed.
+func tidyPartitionDir(fs vfs.FS, dir string, names []string, logf func(string, ...any)) ([]int64, error) {
+	var bases, swaps []int64
+	for _, name := range names {
+		if base, ext, ok := parseSegmentFileName(name); ok && ext == logExt {
+			bases = append(bases, base)
+		} else if ok && ext == logExt+swapExt {
+			swaps = append(swaps, base)
+		}
+	}
+	sort.Slice(bases, func(i, j int) bool { return bases[i] < bases[j] })
+	sort.Slice(swaps, func(i, j int) bool { return swaps[i] < swaps[j] })
+	for _, base := range swaps {
+		var err error
+		if bases, err = finishSwap(fs, dir, base, bases, logf); err != nil {
+			return nil, err
+		}
+	}
+	if len(swaps) > 0 {
+		var err error
+		if names, err = fs.List(dir); err != nil {
+			return nil, err
+		}
+	}
+	isLog := make(map[int64]bool, len(bases))
+	for _, b := range bases {
+		isLog[b] = true
+	}
+	removed := false
+	for _, name := range names {
+		base, ext, ok := parseSegmentFileName(name)
+		orphan := ok && (ext == indexExt || ext == timeIndexExt) && !isLog[base]
+		if orphan || strings.HasSuffix(name, tmpExt) || strings.HasSuffix(name, cleanedExt) {
+			if err := fs.Remove(fs.PathJoin(dir, name)); err != nil {
+				return nil, fmt.Errorf("removing %s: %w", name, err)
+			}
+			removed = true
+		}
+	}
+	if removed {
+		if err := syncDir(fs, dir); err != nil {
+			return nil, err
+		}
+	}
+	return bases, nil
 }
 
 var batchBufPool = sync.Pool{New: func() any { return new([]byte) }}
@@ -225,12 +281,13 @@ func (p *partition) flush(batches []queuedBatch) error {
 	if p.closed {
 		return ErrClosed
 	}
+	segmentBytes := p.segmentBytes.Load()
 	for len(batches) > 0 {
-		s := p.segs[len(p.segs)-1] // only the ioMu holder changes p.segs
+		s := p.segs[len(p.segs)-1] // p.segs changes only under ioMu
 		n, size := 0, s.written
 		for _, b := range batches {
 			bs := b.header.size()
-			if size > 0 && (size+bs > p.segmentBytes || b.header.lastOffset()-s.base > math.MaxInt32) {
+			if size > 0 && (size+bs > segmentBytes || b.header.lastOffset()-s.base > math.MaxInt32) {
 				break
 			}
 			size += bs
@@ -300,7 +357,7 @@ func (p *partition) roll(s *segment, base int64) error {
 		}
 		p.dirty = false
 	}
-	si, err := s.writeIndexes(p.fs, s.next)
+	si, err := s.writeIndexes(p.fs, s.next, "")
 	if err != nil {
 		return fmt.Errorf("sealing segment %s: %w", s.name, err)
 	}
@@ -380,6 +437,12 @@ func (p *partition) wait(offset int64) <-chan struct{} {
 // close waits for queued appends, fsyncs, and closes the files once no
 // reader uses them. Later appends and reads fail with ErrClosed.
 func (p *partition) close() error {
+	// Stop a cleaner first: it must not touch the directory once the
+	// partition is closed (a dropped topic's name may be reused).
+	p.stopClean.Store(true)
+	p.cleanMu.Lock()
+	defer p.cleanMu.Unlock()
+
 	p.mu.Lock()
 	p.closing = true
 	for p.flushing || len(p.queue) > 0 {
@@ -450,6 +513,10 @@ func (p *partition) view(from int64, byTime bool, ts int64) (v segmentView, ok b
 	if p.closed {
 		return v, false, ErrClosed
 	}
+	if !byTime && from < p.segs[0].base {
+		// Retention deleted the segment since the caller checked.
+		return v, false, fmt.Errorf("%w: offset %d is before start offset %d", ErrOffsetOutOfRange, from, p.segs[0].base)
+	}
 	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].base > from }) - 1
 	for i = max(i, 0); i < len(p.segs); i++ {
 		s := p.segs[i]
@@ -488,7 +555,10 @@ func (p *partition) scan(v segmentView, fn func(h *batchHeader, it *recordIter) 
 		if err == io.EOF {
 			return nil
 		}
-		if err == nil && (h.baseOffset < expect || pos == v.pos && h.baseOffset != v.batchBase) {
+		// A batch found through the index must have the entry's offset; at
+		// the start of a segment, compaction may have removed the first
+		// batches.
+		if err == nil && (h.baseOffset < expect || pos == v.pos && pos != 0 && h.baseOffset != v.batchBase) {
 			err = corruptf("batch base offset %d, want %d", h.baseOffset, expect)
 		}
 		if err != nil && pos == v.pos && (pos != 0 || v.batchBase != v.s.base) && errors.Is(err, ErrCorrupt) {
@@ -531,6 +601,10 @@ func (p *partition) read(from int64, maxBytes int, fn func(offset int64, r Recor
 	var read int64
 	for {
 		v, ok, err := p.view(next, false, 0)
+		if errors.Is(err, ErrOffsetOutOfRange) && next > from {
+			// What was read stands; the next Read reports the gap.
+			return next, nil
+		}
 		if err != nil {
 			return next, fmt.Errorf("reading %s: %w", p.desc, err)
 		}

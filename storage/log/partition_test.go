@@ -25,6 +25,7 @@ func testOptions(fs vfs.FS) Options {
 		Dir:                "/data",
 		SegmentBytes:       4 << 10,
 		IndexIntervalBytes: 512,
+		CleanupInterval:    -1,
 		Logf:               func(string, ...any) {},
 	}
 }

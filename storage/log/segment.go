@@ -130,6 +130,11 @@ func (s *segment) position(offset int64) (pos, batchBase int64, err error) {
 		return 0, s.base, err
 	}
 	r, p := offsetEntry(e)
+	if int64(p) >= s.size || s.base+int64(r) >= s.next {
+		// A damaged index entry points outside the segment: ignore it and
+		// scan from the start rather than read past the end.
+		return 0, s.base, nil
+	}
 	return int64(p), s.base + int64(r), nil
 }
 
@@ -159,17 +164,19 @@ type sealedIndexes struct {
 	nOffsets, nTimes int
 }
 
-// writeIndexes writes the segment's index files for a seal at end. The
-// caller owns partition.ioMu, syncs the directory, and then installs the
-// files with useSealedIndexes under partition.segMu.
-func (s *segment) writeIndexes(fs vfs.FS, end int64) (sealedIndexes, error) {
+// writeIndexes writes the segment's index files for a seal at end, with
+// suffix after their names (compaction writes them aside first). The
+// caller owns partition.ioMu (or the segment is not yet in the list), syncs
+// the directory, and then installs the files with useSealedIndexes under
+// partition.segMu.
+func (s *segment) writeIndexes(fs vfs.FS, end int64, suffix string) (sealedIndexes, error) {
 	times := s.ix.seal(append([]byte(nil), s.times.mem...), s.base, end)
 	var si sealedIndexes
 	var err error
-	if si.offsets, err = writeFile(fs, s.dir, s.offsets.name, s.offsets.mem); err != nil {
+	if si.offsets, err = writeFile(fs, s.dir, s.offsets.name+suffix, s.offsets.mem); err != nil {
 		return si, err
 	}
-	if si.times, err = writeFile(fs, s.dir, s.times.name, times); err != nil {
+	if si.times, err = writeFile(fs, s.dir, s.times.name+suffix, times); err != nil {
 		_ = si.offsets.Close()
 		return si, err
 	}
@@ -424,7 +431,7 @@ func (s *segment) rebuildIndexes(fs vfs.FS, logf func(string, ...any)) error {
 		s.offsets.mem, s.times.mem = s.ix.add(s.offsets.mem, s.times.mem, s.base, pos, &h)
 		expect, pos = h.lastOffset()+1, pos+h.size()
 	}
-	si, err := s.writeIndexes(fs, s.next)
+	si, err := s.writeIndexes(fs, s.next, "")
 	if err != nil {
 		return err
 	}

@@ -1,90 +1,14 @@
 package log
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/vfs"
 )
-
-const (
-	topicConfigFile    = "topic.json"
-	maxTopicNameLength = 249 // as Kafka
-	maxPartitions      = 1 << 16
-	minSegmentBytes    = 1 << 10
-)
-
-// TopicConfig is a topic's configuration, fixed at creation.
-type TopicConfig struct {
-	Partitions int
-	// SegmentBytes rolls segments at this size; 0 means Options.SegmentBytes.
-	SegmentBytes int64
-	// RetentionMs and RetentionBytes bound what the topic keeps (0 is
-	// unlimited). They are stored; enforcement is not implemented yet.
-	RetentionMs, RetentionBytes int64
-	// Compact asks for log compaction (cleanup.policy=compact). Stored; not
-	// implemented yet.
-	Compact bool
-}
-
-func (c TopicConfig) validate() error {
-	switch {
-	case c.Partitions < 1 || c.Partitions > maxPartitions:
-		return fmt.Errorf("%d partitions, want 1 to %d", c.Partitions, maxPartitions)
-	case c.SegmentBytes != 0 && (c.SegmentBytes < minSegmentBytes || c.SegmentBytes > math.MaxInt32):
-		return fmt.Errorf("segment bytes %d, want 0 or %d to %d", c.SegmentBytes, minSegmentBytes, math.MaxInt32)
-	case c.RetentionMs < 0 || c.RetentionBytes < 0:
-		return fmt.Errorf("negative retention (%d ms, %d bytes); 0 is unlimited", c.RetentionMs, c.RetentionBytes)
-	}
-	return nil
-}
-
-// topicFile is the on-disk form of TopicConfig, kept apart from the API type.
-type topicFile struct {
-	Version        int   `json:"version"`
-	Partitions     int   `json:"partitions"`
-	SegmentBytes   int64 `json:"segment_bytes,omitempty"`
-	RetentionMs    int64 `json:"retention_ms,omitempty"`
-	RetentionBytes int64 `json:"retention_bytes,omitempty"`
-	Compact        bool  `json:"compact,omitempty"`
-}
-
-func encodeTopicConfig(c TopicConfig) ([]byte, error) {
-	return json.Marshal(topicFile{
-		Version:        1,
-		Partitions:     c.Partitions,
-		SegmentBytes:   c.SegmentBytes,
-		RetentionMs:    c.RetentionMs,
-		RetentionBytes: c.RetentionBytes,
-		Compact:        c.Compact,
-	})
-}
-
-func decodeTopicConfig(b []byte) (TopicConfig, error) {
-	var f topicFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return TopicConfig{}, fmt.Errorf("%w: %s: %v", ErrCorrupt, topicConfigFile, err)
-	}
-	if f.Version != 1 {
-		return TopicConfig{}, fmt.Errorf("%s: unknown version %d", topicConfigFile, f.Version)
-	}
-	c := TopicConfig{
-		Partitions:     f.Partitions,
-		SegmentBytes:   f.SegmentBytes,
-		RetentionMs:    f.RetentionMs,
-		RetentionBytes: f.RetentionBytes,
-		Compact:        f.Compact,
-	}
-	if err := c.validate(); err != nil {
-		return TopicConfig{}, fmt.Errorf("%w: %s: %v", ErrCorrupt, topicConfigFile, err)
-	}
-	return c, nil
-}
 
 // validTopicName applies Kafka's rule: 1 to 249 of [a-zA-Z0-9._-], and not
 // "." or "..". Topic names are directory names, so the rule also keeps them
@@ -105,18 +29,23 @@ func validTopicName(name string) error {
 // use; after the topic is dropped or the log closed they fail with ErrClosed.
 type Topic struct {
 	name  string
-	cfg   TopicConfig
+	fs    vfs.FS
+	dir   string
 	parts []*partition
 	rr    atomic.Uint32 // round-robin counter for nil keys
+
+	defaultSegmentBytes int64 // Options.SegmentBytes
+
+	cfg    atomic.Pointer[TopicConfig]
+	cfgMu  sync.Mutex // serializes SetConfig and close
+	closed bool       // cfgMu
 }
 
 // openTopic opens the partitions of the topic in dir.
 func openTopic(name, dir string, cfg TopicConfig, opts *Options) (*Topic, error) {
-	segmentBytes := cfg.SegmentBytes
-	if segmentBytes == 0 {
-		segmentBytes = opts.SegmentBytes
-	}
-	t := &Topic{name: name, cfg: cfg}
+	t := &Topic{name: name, fs: opts.FS, dir: dir, defaultSegmentBytes: opts.SegmentBytes}
+	t.cfg.Store(&cfg)
+	segmentBytes := t.segmentBytes(cfg)
 	for i := 0; i < cfg.Partitions; i++ {
 		desc := name + "/" + strconv.Itoa(i)
 		pdir := opts.FS.PathJoin(dir, strconv.Itoa(i))
@@ -134,32 +63,18 @@ func openTopic(name, dir string, cfg TopicConfig, opts *Options) (*Topic, error)
 	return t, nil
 }
 
-// readTopicConfig reads dir's topic.json; ok is false if there is none.
-func readTopicConfig(fs vfs.FS, dir string) (cfg TopicConfig, ok bool, err error) {
-	f, err := fs.Open(fs.PathJoin(dir, topicConfigFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return cfg, false, nil
+// segmentBytes is the segment size cfg asks for.
+func (t *Topic) segmentBytes(cfg TopicConfig) int64 {
+	if cfg.SegmentBytes == 0 {
+		return t.defaultSegmentBytes
 	}
-	if err != nil {
-		return cfg, false, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return cfg, false, err
-	}
-	if st.Size() > 1<<20 {
-		return cfg, false, fmt.Errorf("%w: %s of %d bytes", ErrCorrupt, topicConfigFile, st.Size())
-	}
-	b := make([]byte, st.Size())
-	if _, err := f.ReadAt(b, 0); err != nil && len(b) > 0 {
-		return cfg, false, err
-	}
-	cfg, err = decodeTopicConfig(b)
-	return cfg, err == nil, err
+	return cfg.SegmentBytes
 }
 
 func (t *Topic) close() error {
+	t.cfgMu.Lock()
+	t.closed = true
+	t.cfgMu.Unlock()
 	var errs []error
 	for _, p := range t.parts {
 		errs = append(errs, p.close())
@@ -170,8 +85,8 @@ func (t *Topic) close() error {
 // Name returns the topic's name.
 func (t *Topic) Name() string { return t.name }
 
-// Config returns the configuration the topic was created with.
-func (t *Topic) Config() TopicConfig { return t.cfg }
+// Config returns the topic's current configuration.
+func (t *Topic) Config() TopicConfig { return *t.cfg.Load() }
 
 // NumPartitions returns the number of partitions.
 func (t *Topic) NumPartitions() int { return len(t.parts) }
