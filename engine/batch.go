@@ -340,6 +340,9 @@ func compileExprBatch(e sql.Expr, b *batchBuilder) (exec.Expr, error) {
 			s.Kind = exec.SubScalar
 		case sql.ExistsSubquery:
 			s.Kind = exec.SubExists
+		case sql.ArraySubquery:
+			s.Kind = exec.SubArray
+			s.ElemType = x.Query.Columns()[0].Type
 		default:
 			s.Kind = exec.SubIn
 			if x.Kind == sql.AnySubquery {

@@ -128,7 +128,7 @@ func (c *catalog) Relation(name string) (*sql.Relation, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	o, ok := c.objects[name]
-	if !ok || o.Kind == sql.RelIndex {
+	if !ok || o.Kind == sql.RelIndex || o.Kind == kindUser {
 		if t, ok := lookupSystemTable(name); ok {
 			return t.relation(), true
 		}

@@ -105,6 +105,18 @@ func (e *Engine) createStream(n *sql.CreateStream) error {
 				return err
 			}
 			cfg.SegmentBytes = v
+		case "cleanup":
+			switch strings.ToLower(opt.Value) {
+			case "compact":
+				if o.KeyCol < 0 && !hasKeyOption(n.Options) {
+					return types.Errorf(types.CodeInvalidParameterValue, "cleanup = 'compact' needs a key: add key = '<column>'")
+				}
+				cfg.Compact = true
+			case "delete":
+				cfg.Compact = false
+			default:
+				return types.Errorf(types.CodeInvalidParameterValue, "invalid value for option \"cleanup\": %q (must be 'delete' or 'compact')", opt.Value)
+			}
 		default:
 			return unknownOption(opt)
 		}
@@ -334,6 +346,76 @@ func (e *Engine) dropObject(o *object) error {
 		if err := e.log.DropTopic(o.Topic); err != nil {
 			return types.Wrap(err, types.CodeIOError, "removing topic of %s", o.Name)
 		}
+	}
+	return nil
+}
+
+func hasKeyOption(opts []sql.Option) bool {
+	for _, o := range opts {
+		if strings.EqualFold(o.Name, "key") {
+			return true
+		}
+	}
+	return false
+}
+
+// alter changes a stream's or table's log options at run time.
+func (e *Engine) alter(n *sql.Alter) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	o, ok := e.cat.get(n.Name)
+	if !ok {
+		return types.Errorf(types.CodeUndefinedTable, "%s \"%s\" does not exist", n.Kind, n.Name)
+	}
+	if o.Kind != n.Kind {
+		return types.Errorf(types.CodeWrongObjectType, "\"%s\" is not a %s", n.Name, n.Kind)
+	}
+	if o.Topic == "" {
+		return types.Errorf(types.CodeFeatureNotSupported, "ALTER %s ... SET is not supported", strings.ToUpper(n.Kind.String()))
+	}
+	t, ok := e.log.Topic(o.Topic)
+	if !ok {
+		return types.Errorf(types.CodeDataCorrupted, "topic of %s is missing", o.Name)
+	}
+	cfg := t.Config()
+	for _, name := range n.Reset {
+		switch strings.ToLower(name) {
+		case "retention_ms":
+			cfg.RetentionMs = 0
+		case "retention_bytes":
+			cfg.RetentionBytes = 0
+		default:
+			return types.Errorf(types.CodeInvalidParameterValue, "option \"%s\" cannot be reset", name)
+		}
+	}
+	for _, opt := range n.Set {
+		switch strings.ToLower(opt.Name) {
+		case "retention_ms":
+			v, err := intOption(opt, 0)
+			if err != nil {
+				return err
+			}
+			cfg.RetentionMs = v
+		case "retention_bytes":
+			v, err := intOption(opt, 0)
+			if err != nil {
+				return err
+			}
+			cfg.RetentionBytes = v
+		case "segment_bytes":
+			v, err := intOption(opt, 4096)
+			if err != nil {
+				return err
+			}
+			cfg.SegmentBytes = v
+		case "partitions", "key", "cleanup":
+			return types.Errorf(types.CodeFeatureNotSupported, "option \"%s\" cannot be changed after creation", opt.Name)
+		default:
+			return unknownOption(opt)
+		}
+	}
+	if err := t.SetConfig(cfg); err != nil {
+		return types.Wrap(err, types.CodeInvalidParameterValue, "changing options of %s", o.Name)
 	}
 	return nil
 }

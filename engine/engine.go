@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/weir-db/weir/pgwire"
 	"github.com/weir-db/weir/sql"
@@ -38,6 +39,7 @@ type Engine struct {
 	closed bool
 
 	nextPID atomic.Int32 // backend ids for sessions
+	started time.Time
 }
 
 var _ pgwire.Engine = (*Engine)(nil)
@@ -58,7 +60,7 @@ func Open(cfg Config) (*Engine, error) {
 		lock.Close()
 		return nil, fmt.Errorf("data directory %s is in use by another weir process", cfg.DataDir)
 	}
-	e := &Engine{cfg: cfg, lock: lock, flows: map[string]*dataflow{}, tables: map[string]*sync.Mutex{}}
+	e := &Engine{cfg: cfg, lock: lock, flows: map[string]*dataflow{}, tables: map[string]*sync.Mutex{}, started: time.Now()}
 	fail := func(err error) (*Engine, error) {
 		e.closeStores()
 		return nil, err

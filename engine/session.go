@@ -32,7 +32,7 @@ func (e *Engine) newSession(user string) *Session {
 
 // env is the context a statement's expressions may read.
 func (s *Session) env() *evalEnv {
-	return &evalEnv{now: types.DTimestamp(nowMicros()), user: s.user, pid: s.pid, settings: s.setting}
+	return &evalEnv{now: types.DTimestamp(nowMicros()), user: s.user, pid: s.pid, settings: s.setting, catalogCall: s.catalogCall}
 }
 
 // setting reads a session setting, falling back to the server defaults.
@@ -123,6 +123,10 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		}
 	case *sql.Drop:
 		if err := e.drop(n); err != nil {
+			return err
+		}
+	case *sql.Alter:
+		if err := e.alter(n); err != nil {
 			return err
 		}
 	case *sql.CreateIndex:

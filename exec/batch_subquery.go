@@ -1,8 +1,22 @@
 package exec
 
 import (
+	"strings"
+
 	"github.com/weir-db/weir/types"
 )
+
+// arrayElem prints one element of a PostgreSQL array literal.
+func arrayElem(t types.Type, v types.Datum) string {
+	if v == nil {
+		return "NULL"
+	}
+	s := string(types.FormatText(nil, t, v))
+	if s == "" || strings.ContainsAny(s, "{},\"\\ ") || strings.EqualFold(s, "null") {
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	}
+	return s
+}
 
 // OuterRows is the stack of rows a correlated subquery sees: each
 // evaluation of a SubqueryExpr pushes the current row for the duration of
@@ -42,6 +56,7 @@ const (
 	SubIn
 	SubAny
 	SubAll
+	SubArray
 )
 
 // SubqueryExpr evaluates a query per row (or once, when not correlated).
@@ -54,6 +69,7 @@ type SubqueryExpr struct {
 	Cmp        *Call // Test op value, with Args[1] a *Const set per value
 	Negated    bool
 	T          types.Type
+	ElemType   types.Type // SubArray: the element type
 
 	cached [][]types.Datum
 	done   bool
@@ -95,6 +111,12 @@ func (s *SubqueryExpr) EvalRow(row []types.Datum) (types.Datum, error) {
 		return nil, types.Errorf(types.CodeCardinalityViolation, "more than one row returned by a subquery used as an expression")
 	case SubExists:
 		return (len(rows) > 0) != s.Negated, nil
+	case SubArray:
+		parts := make([]string, len(rows))
+		for i, r := range rows {
+			parts[i] = arrayElem(s.ElemType, r[0])
+		}
+		return "{" + strings.Join(parts, ",") + "}", nil
 	}
 	// IN / ANY / ALL: three-valued over the subquery's values.
 	test, err := s.Test.EvalRow(row)

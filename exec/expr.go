@@ -112,6 +112,8 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 	switch e.Func {
 	case "and", "or":
 		return e.evalLogic(row)
+	case "array_op":
+		return e.arrayOp(row)
 	case "is_distinct", "is_not_distinct":
 		x, err := e.Args[0].EvalRow(row)
 		if err != nil {

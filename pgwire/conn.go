@@ -3,6 +3,7 @@ package pgwire
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,58 +17,73 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
-// shutdownWriteTimeout bounds how long Shutdown waits for an idle client to
+// shutdownWriteTimeout bounds how long a connection waits for its client to
 // accept the FATAL message telling it the server is going away.
 const shutdownWriteTimeout = time.Second
 
-// connState is where a connection is in its life; see the package doc.
-type connState uint8
-
-const (
-	// stateStartup: reading the startup packet and opening the session.
-	// Shutdown closes the socket.
-	stateStartup connState = iota
-	// stateIdle: blocked reading the next message with all output flushed.
-	// Shutdown writes FATAL 57P01 itself and closes the socket.
-	stateIdle
-	// stateBusy: handling a message, possibly inside Session.Execute.
-	// Shutdown cancels the query; the connection's goroutine writes FATAL
-	// 57P01 when it is done.
-	stateBusy
-)
-
 // conn is one client connection. Everything but mu is owned by the
-// connection's goroutine (serve).
+// connection's goroutine (serve); other goroutines only lock mu, and call
+// nc's deadline and Close methods, which are safe for that.
 type conn struct {
-	srv    *Server
-	nc     net.Conn
-	frames *frameReader
-	out    messageWriter
-	rw     resultWriter
+	srv *Server
+	// nc is the socket. The protocol flows over it, or over tls.
+	nc net.Conn
+	// tls is the TLS connection, once negotiated, and tlsCert the
+	// certificate it presented (for SCRAM channel binding).
+	tls     *tls.Conn
+	tlsCert *tls.Certificate
+	frames  *frameReader
+	out     messageWriter
+	rw      resultWriter
 	// pid and secret are the BackendKeyData that a CancelRequest must quote.
 	pid, secret uint32
 	sess        Session
-	// skipUntilSync is set after an extended-protocol message was refused:
-	// like PostgreSQL after an error in the extended protocol, everything up
-	// to the next Sync is discarded.
+	// stmts and portals are the extended protocol's prepared statements
+	// and portals, by name ("" is the unnamed one); see extended.go.
+	stmts   map[string]*preparedStatement
+	portals map[string]*portal
+	// skipUntilSync is set after an error in an extended-protocol message:
+	// like PostgreSQL, the server then discards everything up to the next
+	// Sync.
 	skipUntilSync bool
+	// activity says what the session is doing, for log lines about its
+	// errors.
+	activity string
+	// fatal, once set, is the error that ends the connection after the
+	// current message (a lost socket or lost framing during COPY FROM
+	// STDIN).
+	fatal error
 
 	mu struct {
 		sync.Mutex
-		state connState
 		// draining is set by Shutdown.
 		draining bool
-		// cancelQuery cancels the running Execute; nil when none runs.
+		// cancelQuery cancels the running session call; nil when none
+		// runs.
 		cancelQuery context.CancelFunc
 	}
 }
 
 func newConn(srv *Server, nc net.Conn, pid, secret uint32) *conn {
-	c := &conn{srv: srv, nc: nc, pid: pid, secret: secret}
-	c.frames = newFrameReader(nc, srv.cfg.MaxMessageBytes)
-	c.out.w = nc
+	c := &conn{
+		srv:     srv,
+		nc:      nc,
+		pid:     pid,
+		secret:  secret,
+		stmts:   map[string]*preparedStatement{},
+		portals: map[string]*portal{},
+	}
+	c.setStream(nc)
 	c.rw.out = &c.out
+	c.rw.copyIn.c = c
 	return c
+}
+
+// setStream makes s the connection's byte stream: the socket at first, a
+// TLS connection over it after SSLRequest.
+func (c *conn) setStream(s net.Conn) {
+	c.frames = newFrameReader(s, c.srv.cfg.MaxMessageBytes)
+	c.out.w = s
 }
 
 func (c *conn) logf(format string, args ...any) {
@@ -91,18 +107,22 @@ func (c *conn) serve() {
 		return
 	}
 	for {
-		if err := c.out.flush(); err != nil {
-			c.fail(err)
-			return
+		// Output is flushed only before the connection would block reading:
+		// a client that pipelines messages gets their answers in one write.
+		// (Flush flushes at once, and a long result as it goes.)
+		if !c.frames.hasMessage() {
+			if err := c.out.flush(); err != nil {
+				c.fail(err)
+				return
+			}
 		}
-		if !c.setState(stateIdle) {
+		// Shutdown marks the connection draining, then makes its reads
+		// fail: checking here, before each read, leaves no window.
+		if c.draining() {
 			c.fail(errShuttingDown)
 			return
 		}
 		typ, body, err := c.frames.readMessage()
-		if !c.setState(stateBusy) {
-			return // Shutdown has told the client and closed the socket
-		}
 		if err == nil {
 			err = c.handle(typ, body)
 		}
@@ -111,18 +131,6 @@ func (c *conn) serve() {
 			return
 		}
 	}
-}
-
-// setState moves to state unless the server is draining, in which case it
-// reports false and the connection must end.
-func (c *conn) setState(state connState) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.mu.draining {
-		return false
-	}
-	c.mu.state = state
-	return true
 }
 
 func (c *conn) draining() bool {
@@ -136,12 +144,18 @@ func (c *conn) draining() bool {
 func (c *conn) fail(err error) {
 	var e *types.Error
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, errTerminated), errors.Is(err, errCancelRequestDone):
+	case errors.Is(err, errTerminated):
+		_ = c.out.flush() // what came before Terminate, an error say
+		return
+	case errors.Is(err, errCancelRequestDone):
 		return // the client is done with us
-	case errors.Is(err, errShuttingDown):
+	case errors.Is(err, errShuttingDown), c.draining() && c.sess != nil:
+		// Whatever failed, the server is going away: say so, but do not
+		// wait long for a client that does not read.
 		e = types.Errorf(types.CodeAdminShutdown, msgAdminShutdown)
-	case c.draining():
-		return // Shutdown closed the socket under us
+		_ = c.nc.SetWriteDeadline(time.Now().Add(shutdownWriteTimeout))
+	case c.draining(), errors.Is(err, io.EOF):
+		return // the client left, or Shutdown interrupted the startup
 	case errors.As(err, &e):
 		c.logf("closing connection: %s (SQLSTATE %s)%s", e.Message, e.Code, detailSuffix(e))
 	default:
@@ -166,8 +180,7 @@ func (c *conn) handle(typ byte, body []byte) error {
 	case msgTerminate:
 		return errTerminated
 	case msgSync:
-		c.skipUntilSync = false
-		return c.out.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		return c.sync()
 	}
 	if c.skipUntilSync {
 		return nil
@@ -176,9 +189,7 @@ func (c *conn) handle(typ byte, body []byte) error {
 	case msgQuery:
 		return c.simpleQuery(body)
 	case msgParse, msgBind, msgDescribe, msgExecute, msgClose:
-		c.skipUntilSync = true
-		return c.out.send(errorResponse(severityError,
-			types.Errorf(types.CodeFeatureNotSupported, msgExtendedUnsupported)))
+		return c.extended(typ, body)
 	case msgFunctionCall:
 		if err := c.out.send(errorResponse(severityError,
 			types.Errorf(types.CodeFeatureNotSupported, msgFunctionCallUnsupported))); err != nil {
@@ -186,7 +197,7 @@ func (c *conn) handle(typ byte, body []byte) error {
 		}
 		return c.out.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
 	case msgFlush:
-		return nil // the loop flushes before reading on
+		return c.out.flush()
 	case msgCopyData, msgCopyDone, msgCopyFail:
 		// Outside COPY these are ignored, as PostgreSQL does: they are what
 		// a client sends after a COPY that already failed.
@@ -199,36 +210,24 @@ func (c *conn) handle(typ byte, body []byte) error {
 // simpleQuery runs a Query message: results, then ErrorResponse if a
 // statement failed, then ReadyForQuery.
 func (c *conn) simpleQuery(body []byte) error {
+	// A simple Query stands for the unnamed statement and portal, and
+	// ends the implicit transaction: PostgreSQL drops both, and every
+	// other portal.
+	delete(c.stmts, "")
+	c.dropPortals()
 	sql, err := decodeQuery(body)
-	if err != nil {
-		return err
+	if err == nil {
+		err = checkText([]byte(sql))
 	}
-	ctx, cancel := context.WithCancel(c.srv.ctx)
-	defer cancel()
-	c.mu.Lock()
-	c.mu.cancelQuery = cancel
-	c.mu.Unlock()
-
-	panicked, err := c.execute(ctx, sql)
-
-	c.mu.Lock()
-	c.mu.cancelQuery = nil
-	draining := c.mu.draining
-	c.mu.Unlock()
-	c.rw.reset()
-	switch {
-	case draining:
-		return errShuttingDown
-	case c.out.err != nil:
-		return c.out.err
-	case err != nil:
-		e := queryError(err)
-		if e.Code == types.CodeInternalError && !panicked {
-			c.logf("internal error in query %q: %+v", truncate(sql), err)
-		}
-		if err := c.out.send(errorResponse(severityError, e)); err != nil {
-			return err
-		}
+	if err == nil {
+		c.rw.begin(nil)
+		err = c.call("executing "+quoteSQL(sql), func(ctx context.Context) error {
+			return c.sess.Execute(ctx, sql, &c.rw)
+		})
+		c.rw.end()
+	}
+	if err := c.finish(err, ""); err != nil {
+		return err
 	}
 	return c.out.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
 }
@@ -247,16 +246,65 @@ func decodeQuery(body []byte) (string, error) {
 	return string(body[:i]), nil
 }
 
-// execute calls Session.Execute, turning a panic into an XX000 error so that
-// the connection stays usable.
-func (c *conn) execute(ctx context.Context, sql string) (panicked bool, err error) {
+// call runs fn, a call into the session, with a context that CancelRequest
+// and Shutdown cancel, turning a panic into an XX000 error so that the
+// connection stays usable. what says what fn does, for log lines.
+func (c *conn) call(what string, fn func(ctx context.Context) error) (err error) {
+	ctx, cancel := context.WithCancel(c.srv.ctx)
+	defer cancel()
+	c.mu.Lock()
+	c.mu.cancelQuery = cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.mu.cancelQuery = nil
+		c.mu.Unlock()
+	}()
+	c.activity = what
 	defer func() {
 		if r := recover(); r != nil {
-			c.logf("panic executing %q: %v\n%s", truncate(sql), r, debug.Stack())
-			panicked, err = true, types.Errorf(types.CodeInternalError, "internal error: %v", r)
+			c.logf("panic %s: %v\n%s", what, r, debug.Stack())
+			err = &recoveredPanic{types.Errorf(types.CodeInternalError, "internal error: %v", r)}
 		}
 	}()
-	return false, c.sess.Execute(ctx, sql, &c.rw)
+	return fn(ctx)
+}
+
+// recoveredPanic is a panic in the session, turned into an error; its stack
+// has been logged.
+type recoveredPanic struct{ e *types.Error }
+
+func (p *recoveredPanic) Error() string { return p.e.Message }
+func (p *recoveredPanic) Unwrap() error { return p.e }
+
+// finish ends the handling of a message that may have failed with err. It
+// returns the error that ends the connection, if any; otherwise it reports
+// err, if any, to the client as ERROR and returns nil. what describes the
+// message for log lines when no session call was made.
+func (c *conn) finish(err error, what string) error {
+	if c.activity != "" {
+		what = c.activity
+		c.activity = ""
+	}
+	switch {
+	case c.draining():
+		return errShuttingDown
+	case c.out.err != nil:
+		return c.out.err
+	case err == nil:
+		return c.fatal
+	case c.fatal != nil && errors.Is(err, c.fatal):
+		return c.fatal
+	}
+	e := queryError(err)
+	var rp *recoveredPanic
+	if e.Code == types.CodeInternalError && !errors.As(err, &rp) {
+		c.logf("internal error %s: %+v", what, err)
+	}
+	if err := c.out.send(errorResponse(severityError, e)); err != nil {
+		return err
+	}
+	return c.fatal
 }
 
 // closeSession closes the session, if one was opened, containing a panic.
@@ -272,7 +320,7 @@ func (c *conn) closeSession() {
 	c.sess.Close()
 }
 
-// cancelQuery cancels the running Execute, if any. Called from other
+// cancelQuery cancels the running session call, if any. Called from other
 // goroutines.
 func (c *conn) cancelQuery() {
 	c.mu.Lock()
@@ -282,34 +330,24 @@ func (c *conn) cancelQuery() {
 	}
 }
 
-// markDraining is Shutdown's first step: from now on the connection's
-// goroutine writes nothing more except the FATAL that ends a query it is
-// running. It returns the state the connection was in. Called from another
-// goroutine.
-func (c *conn) markDraining() connState {
+// markDraining is Shutdown's first step: from now on the connection ends,
+// with FATAL 57P01 once the session is open, as soon as the message in hand
+// is done. Called from another goroutine.
+func (c *conn) markDraining() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.mu.draining = true
-	return c.mu.state
 }
 
-// disconnect is Shutdown's second step for a connection that was not busy
-// when marked draining; a busy one reports the shutdown itself when its
-// query returns. Called from another goroutine.
-func (c *conn) disconnect(state connState) {
-	if state == stateIdle {
-		// The connection's goroutine is blocked in a read with nothing
-		// buffered (invariant 2), and being draining it will write nothing
-		// more, so this message cannot interleave with another.
-		msg, err := errorResponse(severityFatal,
-			types.Errorf(types.CodeAdminShutdown, msgAdminShutdown)).Encode(nil)
-		if err == nil {
-			_ = c.nc.SetWriteDeadline(time.Now().Add(shutdownWriteTimeout))
-			_, _ = c.nc.Write(msg)
-		}
-	}
-	c.nc.Close()
+// interrupt is Shutdown's second step: it makes a read that blocks, or
+// will, fail at once, so that the connection's goroutine notices it is
+// draining. Called from another goroutine.
+func (c *conn) interrupt() {
+	_ = c.nc.SetReadDeadline(time.Now())
 }
+
+// quoteSQL quotes a query, shortened, for a log line.
+func quoteSQL(sql string) string { return fmt.Sprintf("%q", truncate(sql)) }
 
 // truncate shortens a query for a log line.
 func truncate(sql string) string {

@@ -23,7 +23,7 @@ const (
 	msgAdminShutdown           = "terminating connection due to administrator command"
 	msgQueryCanceled           = "canceling statement due to user request"
 	msgStatementTimeout        = "canceling statement due to statement timeout"
-	msgExtendedUnsupported     = "extended query protocol is not supported yet"
+	msgExtendedUnsupported     = "extended query protocol is not supported by this session"
 	msgFunctionCallUnsupported = "fastpath function calls are not supported"
 )
 

@@ -46,6 +46,21 @@ func newFrameReader(r io.Reader, max int) *frameReader {
 // an attack: bytes sent in the clear ahead of the handshake.)
 func (f *frameReader) buffered() int { return f.r.Buffered() }
 
+// hasMessage reports whether a whole message is buffered, so that reading
+// it will not block.
+func (f *frameReader) hasMessage() bool {
+	n := f.r.Buffered()
+	if n < 5 {
+		return false
+	}
+	hdr, err := f.r.Peek(5)
+	if err != nil {
+		return false
+	}
+	length := int(int32(binary.BigEndian.Uint32(hdr[1:])))
+	return length >= 4 && n >= 1+length
+}
+
 // readStartup reads one startup-phase packet (length word, then a protocol
 // code and payload, no type byte) and returns it without the length word. The
 // result is valid until the next read.
@@ -91,6 +106,32 @@ func (f *frameReader) readMessage() (typ byte, body []byte, err error) {
 	}
 	body, err = f.readBody(int(n)-4, "incomplete message from client")
 	return typ, body, err
+}
+
+// readAuthMessage reads a message of the authentication exchange, which
+// must be a password or SASL message ('p') of at most max bytes (counting
+// its length word), with PostgreSQL's complaints.
+func (f *frameReader) readAuthMessage(max int) ([]byte, error) {
+	typ, err := f.r.ReadByte()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, readError(err, "")
+	}
+	if typ != msgPassword {
+		return nil, protocolViolation("expected SASL response, got message type %d", typ)
+	}
+	var hdr [4]byte
+	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+		return nil, readError(err, "unexpected EOF within message length word")
+	}
+	n := int64(int32(binary.BigEndian.Uint32(hdr[:])))
+	if n < 4 || n > int64(max) {
+		return nil, withDetail(protocolViolation("invalid message length"),
+			"message of type 'p' declares %d bytes; the limit is %d", n, max)
+	}
+	return f.readBody(int(n)-4, "incomplete message from client")
 }
 
 // readBody reads exactly n bytes, growing the buffer as they arrive.
@@ -155,4 +196,7 @@ const (
 	msgCopyData     = 'd'
 	msgCopyDone     = 'c'
 	msgCopyFail     = 'f'
+	// msgPassword is the password, SASLInitialResponse and SASLResponse
+	// message, valid only during authentication.
+	msgPassword = 'p'
 )

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgproto3/v2"
 
 	"github.com/weir-db/weir/types"
 )
@@ -40,30 +43,93 @@ type memAddr struct{}
 func (memAddr) Network() string { return "mem" }
 func (memAddr) String() string  { return "mem" }
 
-// echoEngine answers every query with its own text as a one-row result.
+// echoEngine answers every query with its own text as a one-row result;
+// "copy in" and "copy out" run COPY, reading everything and writing a row.
+// Its prepared statements echo their text and their parameters.
 type echoEngine struct{}
 
+var _ Preparer = echoEngine{}
+
 func (echoEngine) Connect(context.Context, string, string) (Session, error) { return echoEngine{}, nil }
-func (echoEngine) Execute(_ context.Context, sql string, w ResultWriter) error {
-	if sql == "" {
+func (e echoEngine) Execute(_ context.Context, sql string, w ResultWriter) error {
+	return e.run(sql, nil, w, true)
+}
+
+func (e echoEngine) run(sql string, params []types.Datum, w ResultWriter, describe bool) error {
+	switch {
+	case sql == "":
 		return w.EmptyQuery()
-	}
-	if strings.HasPrefix(sql, "err") {
+	case strings.HasPrefix(sql, "err"):
 		return types.Errorf(types.CodeSyntaxError, "no").WithPosition(len(sql))
+	case sql == "copy in":
+		r, err := w.(Copier).CopyIn(CopyText, 1)
+		if err != nil {
+			return err
+		}
+		n, err := io.Copy(io.Discard, r)
+		if err != nil {
+			return err
+		}
+		return w.Complete(fmt.Sprintf("COPY %d", n))
+	case sql == "copy out":
+		out, err := w.(Copier).CopyOut(CopyText, 1)
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write([]byte("row\n")); err != nil {
+			return err
+		}
+		return w.Complete("COPY 1")
 	}
-	if err := w.Columns([]Column{{Name: "q", Type: types.TText}}); err != nil {
-		return err
+	if describe {
+		if err := w.Columns(echoColumns(len(params))); err != nil {
+			return err
+		}
 	}
-	if err := w.Row([]types.Datum{sql}); err != nil {
+	row := append([]types.Datum{sql}, params...)
+	for i := 1; i < len(row); i++ {
+		if row[i] != nil {
+			row[i] = types.TextString(types.TUnknown, row[i])
+		}
+	}
+	if err := w.Row(row); err != nil {
 		return err
 	}
 	return w.Complete("SELECT 1")
 }
+
+func echoColumns(nparams int) []Column {
+	cols := []Column{{Name: "q", Type: types.TText}}
+	for range nparams {
+		cols = append(cols, Column{Name: "p", Type: types.TText})
+	}
+	return cols
+}
+
+func (echoEngine) Prepare(_ context.Context, sql string, paramTypes []types.Type) (*Statement, error) {
+	if strings.HasPrefix(sql, "err") {
+		return nil, types.Errorf(types.CodeSyntaxError, "no")
+	}
+	st := &Statement{ParamTypes: paramTypes, Handle: sql}
+	if sql != "" && !strings.HasPrefix(sql, "copy") {
+		st.Columns = echoColumns(len(paramTypes))
+	}
+	return st, nil
+}
+
+func (e echoEngine) ExecutePrepared(_ context.Context, st *Statement, params []types.Datum, w ResultWriter) error {
+	return e.run(st.Handle.(string), params, w, false)
+}
+
 func (echoEngine) Close() {}
 
 // serveBytes runs one connection over input to its end and checks that it
 // neither panics nor hangs and that everything it wrote is well-framed.
 func serveBytes(t *testing.T, input []byte) {
+	serveBytesWith(t, Config{}, input)
+}
+
+func serveBytesWith(t *testing.T, cfg Config, input []byte) {
 	var (
 		mu     sync.Mutex
 		panics []string
@@ -75,7 +141,8 @@ func serveBytes(t *testing.T, input []byte) {
 			mu.Unlock()
 		}
 	}
-	s := newServer(Config{Logf: logf, MaxMessageBytes: 1 << 20}, echoEngine{})
+	cfg.Logf, cfg.MaxMessageBytes = logf, 1<<20
+	s := newServer(cfg, echoEngine{})
 	nc := &memConn{in: bytes.NewReader(input)}
 	s.serveConn(nc)
 	finished := make(chan struct{})
@@ -108,7 +175,7 @@ func checkBackendStream(t *testing.T, out []byte) {
 			t.Fatalf("partial message header %q", out)
 		}
 		typ, n := out[0], int(binary.BigEndian.Uint32(out[1:5]))
-		if !strings.ContainsRune("RSKZTDCIEv", rune(typ)) {
+		if !strings.ContainsRune("RSKZTDCIEv123nstGHdc", rune(typ)) {
 			t.Fatalf("unknown backend message type %q", typ)
 		}
 		if n < 4 || 1+n > len(out) {
@@ -129,7 +196,25 @@ func frontendSeeds() [][]byte {
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	sync := []byte{'S', 0, 0, 0, 4}
 	parse := []byte{'P', 0, 0, 0, 8, 0, 'x', 0, 0}
+	msg := func(m pgproto3.FrontendMessage) []byte {
+		b, err := m.Encode(nil)
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
 	return [][]byte{
+		cat(msg(&pgproto3.Parse{Name: "s", Query: "x", ParameterOIDs: []uint32{23, 0}}),
+			msg(&pgproto3.Describe{ObjectType: 'S', Name: "s"}),
+			msg(&pgproto3.Bind{PreparedStatement: "s", ParameterFormatCodes: []int16{1, 0},
+				Parameters: [][]byte{{0, 0, 0, 7}, []byte("x")}, ResultFormatCodes: []int16{1}}),
+			msg(&pgproto3.Describe{ObjectType: 'P'}),
+			msg(&pgproto3.Execute{MaxRows: 1}), msg(&pgproto3.Execute{}), sync),
+		cat(q("copy in"), msg(&pgproto3.CopyData{Data: []byte("a\n")}), msg(&pgproto3.CopyDone{}), q("copy out")),
+		cat(q("copy in"), msg(&pgproto3.CopyFail{Message: "no"}), q("x")),
+		cat(msg(&pgproto3.Parse{Query: "copy in"}), msg(&pgproto3.Bind{}), msg(&pgproto3.Execute{}), sync,
+			msg(&pgproto3.CopyData{Data: []byte("a\n")}), q("x")),
+		cat(msg(&pgproto3.Parse{Query: "err"}), msg(&pgproto3.Bind{}), sync, msg(&pgproto3.Close{ObjectType: 'S'}), sync),
 		nil,
 		q("select 1"),
 		q(""),
@@ -169,5 +254,20 @@ func FuzzStartup(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0x11, 0, 3, 0, 0, 'u', 's', 'e', 'r', 0, 'b', 'o', 'b', 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		serveBytes(t, data)
+	})
+}
+
+// FuzzSCRAM feeds arbitrary bytes to the SASL exchange, after a startup
+// packet for a user with a password.
+func FuzzSCRAM(f *testing.F) {
+	f.Add(append(saslMessage("SCRAM-SHA-256", 11, "n,,n=,r=abc"), passwordMessage("c=biws,r=abcXYZ,p=AAAA")...))
+	f.Add(saslMessage("SCRAM-SHA-256", -1, ""))
+	f.Add(saslMessage("SCRAM-SHA-256-PLUS", 30, "p=tls-server-end-point,,n=,r=ab"))
+	f.Add(passwordMessage("y,,n=,r=abc"))
+	secret := newSCRAMSecret("pw", []byte("salt"), 1) // one iteration: fast
+	cfg := Config{Auth: AuthSCRAM, Users: testUsers{"fuzz": secret}}
+	startup := startupPacket(3<<16, "user", "fuzz")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		serveBytesWith(t, cfg, append(append([]byte(nil), startup...), data...))
 	})
 }

@@ -11,6 +11,12 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
+// Format codes of values on the wire.
+const (
+	formatText   = 0
+	formatBinary = 1
+)
+
 const (
 	// flushThresholdBytes is how much output is buffered before it is
 	// written mid-statement: large enough that rows cost no syscall each,
@@ -73,31 +79,58 @@ func (m *messageWriter) sendNegotiateProtocolVersion(newestMinor uint32, unrecog
 	return nil
 }
 
-// sendDataRow appends a DataRow in text format. It encodes straight into
-// the output buffer rather than through pgproto3.DataRow, whose [][]byte of
-// values would cost allocations per row.
-func (m *messageWriter) sendDataRow(ts []types.Type, row []types.Datum) error {
+// sendDataRow appends a DataRow, each value in its column's format (nil
+// formats: all text).
+func (m *messageWriter) sendDataRow(ts []types.Type, formats []int16, row []types.Datum) error {
 	if m.err != nil {
 		return m.err
 	}
-	start := len(m.buf)
-	m.buf = append(m.buf, 'D', 0, 0, 0, 0)
-	m.buf = binary.BigEndian.AppendUint16(m.buf, uint16(len(row)))
+	buf, err := appendDataRow(m.buf, ts, formats, row)
+	if err != nil {
+		return err
+	}
+	m.buf = buf
+	return m.maybeFlush()
+}
+
+// appendDataRow appends a DataRow message, each value in its column's
+// format, text or binary (nil formats: all text). It encodes straight into
+// buf rather than through pgproto3.DataRow, whose [][]byte of values would
+// cost allocations per row. On error, buf is returned as it was.
+func appendDataRow(buf []byte, ts []types.Type, formats []int16, row []types.Datum) ([]byte, error) {
+	start := len(buf)
+	buf = append(buf, 'D', 0, 0, 0, 0)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(len(row)))
 	for i, d := range row {
 		if d == nil {
-			m.buf = binary.BigEndian.AppendUint32(m.buf, math.MaxUint32) // -1: NULL
+			buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1: NULL
 			continue
 		}
-		lenAt := len(m.buf)
-		m.buf = append(m.buf, 0, 0, 0, 0)
-		m.buf = types.FormatText(m.buf, ts[i], d)
-		binary.BigEndian.PutUint32(m.buf[lenAt:], uint32(len(m.buf)-lenAt-4))
+		lenAt := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		if formats != nil && formats[i] == formatBinary {
+			var err error
+			if buf, err = AppendBinary(buf, ts[i], d); err != nil {
+				return buf[:start], fmt.Errorf("encoding column %d: %w", i+1, err)
+			}
+		} else {
+			buf = types.FormatText(buf, ts[i], d)
+		}
+		binary.BigEndian.PutUint32(buf[lenAt:], uint32(len(buf)-lenAt-4))
 	}
-	if n := len(m.buf) - start - 1; n > maxBackendMessageBytes {
-		m.buf = m.buf[:start]
-		return fmt.Errorf("encoding row: %d bytes exceeds the message limit of %d", n, maxBackendMessageBytes)
+	if n := len(buf) - start - 1; n > maxBackendMessageBytes {
+		return buf[:start], fmt.Errorf("encoding row: %d bytes exceeds the message limit of %d", n, maxBackendMessageBytes)
 	}
-	binary.BigEndian.PutUint32(m.buf[start+1:], uint32(len(m.buf)-start-1))
+	binary.BigEndian.PutUint32(buf[start+1:], uint32(len(buf)-start-1))
+	return buf, nil
+}
+
+// sendRaw appends already encoded messages.
+func (m *messageWriter) sendRaw(msgs []byte) error {
+	if m.err != nil {
+		return m.err
+	}
+	m.buf = append(m.buf, msgs...)
 	return m.maybeFlush()
 }
 

@@ -18,13 +18,11 @@ import (
 //	dial             connects without a startup packet
 //	connect [user=] [database=] [app=] [version=3.0] [pq-option=] [ssl] [gss] [verbose]
 //	query            input: SQL; prints messages up to ReadyForQuery
-//	send             input: one message per line (Parse, Bind, Describe,
-//	                 Execute, Close, Sync, Flush, FunctionCall, CopyDone,
-//	                 Terminate, Query <sql>)
+//	send             input: one message per line (see parseFrontendMessage)
 //	raw              input: Go-quoted byte strings, one per line
 //	close-write      half-closes the connection
 //	read-byte        reads the one-byte answer to SSLRequest or GSSENCRequest
-//	recv             prints messages up to ReadyForQuery or EOF
+//	recv [n=]        prints messages up to ReadyForQuery or EOF, or n of them
 //	wait-sleeping    waits until a "sleep" statement runs
 //	sleeper          reports whether the last "sleep" statement's context is cancelled
 //	cancel [wrong-secret]  sends a CancelRequest for the connection
@@ -120,6 +118,11 @@ func TestProtocol(t *testing.T) {
 			case "read-byte":
 				return get(d).readByte()
 			case "recv":
+				if d.HasArg("n") {
+					var n int
+					d.ScanArgs(t, "n", &n)
+					return get(d).nextN(n)
+				}
 				return get(d).untilReady()
 			case "wait-sleeping":
 				select {
@@ -155,34 +158,4 @@ func TestProtocol(t *testing.T) {
 			return ""
 		})
 	})
-}
-
-func parseFrontendMessage(t *testing.T, d *datadriven.TestData, line string) pgproto3.FrontendMessage {
-	name, arg, _ := strings.Cut(line, " ")
-	switch name {
-	case "Parse":
-		return &pgproto3.Parse{Query: arg}
-	case "Bind":
-		return &pgproto3.Bind{}
-	case "Describe":
-		return &pgproto3.Describe{ObjectType: 'P'}
-	case "Execute":
-		return &pgproto3.Execute{}
-	case "Close":
-		return &pgproto3.Close{ObjectType: 'S'}
-	case "Sync":
-		return &pgproto3.Sync{}
-	case "Flush":
-		return &pgproto3.Flush{}
-	case "FunctionCall":
-		return &pgproto3.FunctionCall{Function: 1}
-	case "CopyDone":
-		return &pgproto3.CopyDone{}
-	case "Terminate":
-		return &pgproto3.Terminate{}
-	case "Query":
-		return &pgproto3.Query{String: arg}
-	}
-	d.Fatalf(t, "unknown message %q", line)
-	return nil
 }

@@ -128,9 +128,7 @@ func (c *rawClient) format(typ byte, body []byte) string {
 	}
 	switch typ {
 	case 'R':
-		var m pgproto3.AuthenticationOk
-		decode(&m)
-		return "AuthenticationOk"
+		return formatAuthentication(c.t, body)
 	case 'S':
 		var m pgproto3.ParameterStatus
 		decode(&m)
@@ -183,6 +181,36 @@ func (c *rawClient) format(typ byte, body []byte) string {
 			s += fmt.Sprintf(" position=%d", m.Position)
 		}
 		return s
+	case '1':
+		return "ParseComplete"
+	case '2':
+		return "BindComplete"
+	case '3':
+		return "CloseComplete"
+	case 'n':
+		return "NoData"
+	case 's':
+		return "PortalSuspended"
+	case 't':
+		var m pgproto3.ParameterDescription
+		decode(&m)
+		return fmt.Sprintf("ParameterDescription %v", m.ParameterOIDs)
+	case 'G':
+		var m pgproto3.CopyInResponse
+		decode(&m)
+		return fmt.Sprintf("CopyInResponse %d %v", m.OverallFormat, m.ColumnFormatCodes)
+	case 'H':
+		var m pgproto3.CopyOutResponse
+		decode(&m)
+		return fmt.Sprintf("CopyOutResponse %d %v", m.OverallFormat, m.ColumnFormatCodes)
+	case 'd':
+		return fmt.Sprintf("CopyData %q", body)
+	case 'c':
+		return "CopyDone"
+	case 'N':
+		var m pgproto3.NoticeResponse
+		decode(&m)
+		return fmt.Sprintf("NoticeResponse %s %s %q", m.Severity, m.Code, m.Message)
 	case 'v':
 		if len(body) < 8 {
 			c.t.Fatalf("short NegotiateProtocolVersion")
@@ -198,12 +226,55 @@ func (c *rawClient) format(typ byte, body []byte) string {
 // connection, one per line.
 func (c *rawClient) untilReady() string {
 	c.t.Helper()
+	return c.until("ReadyForQuery")
+}
+
+// formatAuthentication formats an Authentication* message ('R').
+func formatAuthentication(t testing.TB, body []byte) string {
+	t.Helper()
+	if len(body) < 4 {
+		t.Fatalf("short authentication message %q", body)
+	}
+	data := body[4:]
+	switch code := binary.BigEndian.Uint32(body); code {
+	case 0:
+		return "AuthenticationOk"
+	case 10:
+		mechs := strings.Split(strings.TrimRight(string(data), "\x00"), "\x00")
+		return fmt.Sprintf("AuthenticationSASL %v", mechs)
+	case 11:
+		return fmt.Sprintf("AuthenticationSASLContinue %q", data)
+	case 12:
+		return fmt.Sprintf("AuthenticationSASLFinal %q", data)
+	default:
+		return fmt.Sprintf("Authentication %d %q", code, data)
+	}
+}
+
+// until reads messages up to and including the first whose formatted form
+// starts with prefix, or the end of the connection, one per line.
+func (c *rawClient) until(prefix string) string {
+	c.t.Helper()
 	var lines []string
 	for {
 		m := c.next()
 		lines = append(lines, m)
-		if strings.HasPrefix(m, "ReadyForQuery") || m == "EOF" || m == "TIMEOUT" || strings.HasPrefix(m, "error:") {
+		if strings.HasPrefix(m, prefix) || m == "EOF" || m == "TIMEOUT" || strings.HasPrefix(m, "error:") {
 			return strings.Join(lines, "\n")
 		}
 	}
+}
+
+// nextN reads n messages, one per line; fewer at the end of the connection.
+func (c *rawClient) nextN(n int) string {
+	c.t.Helper()
+	var lines []string
+	for range n {
+		m := c.next()
+		lines = append(lines, m)
+		if m == "EOF" || m == "TIMEOUT" || strings.HasPrefix(m, "error:") {
+			break
+		}
+	}
+	return strings.Join(lines, "\n")
 }

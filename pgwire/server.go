@@ -2,6 +2,8 @@ package pgwire
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
@@ -26,6 +28,38 @@ type Config struct {
 	// but not its type byte; a longer message ends the connection with
 	// 08P01. Default DefaultMaxMessageBytes.
 	MaxMessageBytes int
+	// MaxPortalBytes bounds the rows a portal holds, encoded, for a client
+	// that fetches a result in parts (Execute with a row limit; see
+	// Preparer.ExecutePrepared); past it, the Execute fails with 54000.
+	// Default DefaultMaxPortalBytes.
+	MaxPortalBytes int
+	// TLS, when set, is offered to clients that ask for it (SSLRequest);
+	// nil declines. Clients that do not ask are served in the clear.
+	TLS *tls.Config
+	// Auth is how clients authenticate; AuthTrust when empty.
+	Auth AuthMethod
+	// Users holds the password verifiers; required by AuthSCRAM.
+	Users Users
+}
+
+// DefaultMaxPortalBytes is Config.MaxPortalBytes when left zero.
+const DefaultMaxPortalBytes = 256 << 20
+
+// check rejects a configuration the server cannot run with.
+func (cfg *Config) check() error {
+	switch cfg.Auth {
+	case "", AuthTrust:
+	case AuthSCRAM:
+		if cfg.Users == nil {
+			return fmt.Errorf("pgwire: authentication %q needs Config.Users", cfg.Auth)
+		}
+	default:
+		return fmt.Errorf("pgwire: unknown authentication method %q (want %q or %q)", cfg.Auth, AuthTrust, AuthSCRAM)
+	}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil {
+		return errors.New("pgwire: Config.TLS has no certificate")
+	}
+	return nil
 }
 
 // Server accepts PostgreSQL connections and serves each with a Session from
@@ -40,6 +74,10 @@ type Server struct {
 	cancel context.CancelFunc
 	// done is closed by Shutdown, waking Serve from an accept backoff.
 	done chan struct{}
+	// mockKey derives the made-up SCRAM salts of unknown users.
+	mockKey []byte
+	// scramNonce makes the server's part of SCRAM nonces; tests fix it.
+	scramNonce func() string
 	// wg counts connection goroutines.
 	wg sync.WaitGroup
 
@@ -55,6 +93,9 @@ type Server struct {
 
 // Listen binds cfg.Addr and returns a Server ready to Serve.
 func Listen(cfg Config, eng Engine) (*Server, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("pgwire: listening on %s: %w", cfg.Addr, err)
@@ -73,7 +114,15 @@ func newServer(cfg Config, eng Engine) *Server {
 	if cfg.MaxMessageBytes <= 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
-	s := &Server{cfg: cfg, eng: eng, done: make(chan struct{})}
+	if cfg.MaxPortalBytes <= 0 {
+		cfg.MaxPortalBytes = DefaultMaxPortalBytes
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = AuthTrust
+	}
+	s := &Server{cfg: cfg, eng: eng, done: make(chan struct{}), scramNonce: randomNonce}
+	s.mockKey = make([]byte, 32)
+	_, _ = rand.Read(s.mockKey) // crypto/rand.Read never fails
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.conns = map[uint32]*conn{}
 	return s
@@ -158,10 +207,10 @@ func (s *Server) shuttingDown() bool {
 	return s.mu.shuttingDown
 }
 
-// Shutdown stops accepting connections, tells idle clients FATAL 57P01
-// ("terminating connection due to administrator command") and closes them,
-// cancels running queries (their clients get the same FATAL once Execute
-// returns), closes every session and waits for the connection goroutines.
+// Shutdown stops accepting connections, cancels running queries, tells every
+// client FATAL 57P01 ("terminating connection due to administrator
+// command"), idle ones at once and busy ones once their query returns,
+// closes every session and waits for the connection goroutines.
 // If ctx ends first, the remaining sockets are closed and ctx's error is
 // returned; a Session that ignores its context may still be running.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -181,17 +230,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	// Mark every connection draining before cancelling queries, so that a
-	// cancelled query is reported as the shutdown, not as 57014. Idle
-	// clients are told in parallel: one slow reader must not delay the rest.
-	states := make([]connState, len(conns))
-	for i, c := range conns {
-		states[i] = c.markDraining()
+	// cancelled query is reported as the shutdown, not as 57014; then
+	// interrupt their reads. Each connection's goroutine tells its client
+	// itself, so that nothing else ever writes to a connection.
+	for _, c := range conns {
+		c.markDraining()
 	}
 	s.cancel()
-	for i, c := range conns {
-		if states[i] != stateBusy {
-			go c.disconnect(states[i])
-		}
+	for _, c := range conns {
+		c.interrupt()
 	}
 
 	finished := make(chan struct{})

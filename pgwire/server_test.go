@@ -188,21 +188,49 @@ func TestPgxPanic(t *testing.T) {
 	selectOne(t, other)
 }
 
-// TestPgxExtendedProtocol: pgx's default mode prepares statements, which the
-// server refuses; the same connection then works in simple protocol.
-func TestPgxExtendedProtocol(t *testing.T) {
-	ts := startServer(t, Config{})
-	cfg := pgxConfig(t, ts)
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
-	conn := connectPgx(t, ts, cfg)
-	var v int32
-	err := conn.QueryRow(testCtx(t), "select 1").Scan(&v)
+// TestPgxNoPreparer: a session that does not implement Preparer refuses
+// the extended protocol; the same connection then works in simple protocol.
+func TestPgxNoPreparer(t *testing.T) {
+	s, err := Listen(Config{Addr: "127.0.0.1:0", Logf: t.Logf}, simpleOnlyEngine{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve()
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("postgres://alice@%s/weir?sslmode=disable", s.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.ConnectConfig(testCtx(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var v string
+	err = conn.QueryRow(testCtx(t), "select 1").Scan(&v)
 	pgErr := pgError(t, err)
 	if pgErr.Code != types.CodeFeatureNotSupported || pgErr.Message != msgExtendedUnsupported {
 		t.Errorf("extended protocol: %+v", pgErr)
 	}
-	selectOne(t, conn)
+	if err := conn.QueryRow(testCtx(t), "select 1", pgx.QueryExecModeSimpleProtocol).Scan(&v); err != nil || v != "select 1" {
+		t.Errorf("simple protocol after refusal: %q, %v", v, err)
+	}
 }
+
+// simpleOnlyEngine's sessions speak only the simple protocol: echoEngine
+// without Prepare.
+type simpleOnlyEngine struct{}
+
+func (simpleOnlyEngine) Connect(context.Context, string, string) (Session, error) {
+	return simpleOnlySession{}, nil
+}
+
+type simpleOnlySession struct{}
+
+func (simpleOnlySession) Execute(ctx context.Context, sql string, w ResultWriter) error {
+	return echoEngine{}.Execute(ctx, sql, w)
+}
+func (simpleOnlySession) Close() {}
 
 func TestPgxCancel(t *testing.T) {
 	ts := startServer(t, Config{})

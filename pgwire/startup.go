@@ -41,11 +41,12 @@ type startupParams struct {
 	unrecognized []string
 }
 
-// startup runs the startup phase: encryption requests are declined, a
-// cancel request is executed, and a StartupMessage opens the session and is
-// answered up to the first ReadyForQuery.
+// startup runs the startup phase: an SSLRequest is answered by starting TLS
+// when configured, GSS encryption is declined, a cancel request is
+// executed, and a StartupMessage authenticates the client, opens the
+// session and is answered up to the first ReadyForQuery.
 func (c *conn) startup() error {
-	if err := c.nc.SetReadDeadline(time.Now().Add(startupTimeout)); err != nil {
+	if err := c.nc.SetDeadline(time.Now().Add(startupTimeout)); err != nil {
 		return fmt.Errorf("setting startup deadline: %w", err)
 	}
 	sslDone, gssDone := false, false
@@ -56,9 +57,16 @@ func (c *conn) startup() error {
 		}
 		code := binary.BigEndian.Uint32(pkt)
 		switch {
+		case code == sslRequestCode && !sslDone && c.srv.cfg.TLS != nil:
+			if err := c.startTLS(); err != nil {
+				return err
+			}
+			// Encryption is settled: another request of either kind is
+			// no startup packet PostgreSQL understands.
+			sslDone, gssDone = true, true
 		case code == sslRequestCode && !sslDone, code == gssEncRequestCode && !gssDone:
-			// Neither TLS nor GSS encryption is offered yet: 'N' tells the
-			// client to carry on in the clear (or give up, if it insists).
+			// 'N' tells the client to carry on in the clear (or give up,
+			// if it insists on encryption).
 			sslDone = sslDone || code == sslRequestCode
 			gssDone = gssDone || code == gssEncRequestCode
 			if err := c.out.sendByte('N'); err != nil {
@@ -85,7 +93,10 @@ func (c *conn) startup() error {
 					return err
 				}
 			}
-			if err := c.nc.SetReadDeadline(time.Time{}); err != nil {
+			if err := c.authenticate(params.user); err != nil {
+				return err
+			}
+			if err := c.nc.SetDeadline(time.Time{}); err != nil {
 				return fmt.Errorf("clearing startup deadline: %w", err)
 			}
 			return c.openSession(params)
@@ -147,15 +158,18 @@ func parseStartupParams(b []byte) (startupParams, error) {
 	return p, nil
 }
 
-// openSession asks the engine for a session and completes the startup
-// exchange. Authentication is trust.
+// openSession tells the authenticated client so, asks the engine for a
+// session and completes the startup exchange.
 func (c *conn) openSession(p startupParams) error {
+	if err := c.out.send(&pgproto3.AuthenticationOk{}); err != nil {
+		return err
+	}
 	sess, err := c.connect(p)
 	if err != nil {
 		return types.AsError(err)
 	}
 	c.sess = sess
-	msgs := []pgproto3.BackendMessage{&pgproto3.AuthenticationOk{}}
+	var msgs []pgproto3.BackendMessage
 	for _, kv := range [][2]string{
 		{"application_name", p.applicationName},
 		{"client_encoding", "UTF8"},

@@ -377,6 +377,27 @@ func (b *exprBinder) bindBinary(e *ast.BinaryOperationExpr) (Expr, error) {
 		return nil, b.errAt(e, types.CodeFeatureNotSupported, "operator %s is not supported", e.Op)
 	}
 	rnode := e.R
+	if f, ok := e.R.(*ast.FuncCallExpr); ok && len(f.Args) == 1 && (f.FnName.L == "__any" || f.FnName.L == "__all") {
+		// x op ANY(array) / ALL(array), over an array's text form.
+		l, err := b.bind(e.L)
+		if err != nil {
+			return nil, err
+		}
+		arr, err := b.bind(f.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		if l.Type().Family == types.Unknown {
+			if l, err = coerce(l, types.TText); err != nil {
+				return nil, err
+			}
+		}
+		if arr, err = coerceToText(arr); err != nil {
+			return nil, err
+		}
+		all := f.FnName.L == "__all"
+		return &Call{Func: "array_op", Args: []Expr{l, arr, &Const{Value: op, T: types.TText}, &Const{Value: all, T: types.TBool}}, T: types.TBool}, nil
+	}
 	if op == "is_not_distinct" {
 		if f, ok := e.R.(*ast.FuncCallExpr); ok && len(f.Args) == 1 && (f.FnName.L == "__distinct" || f.FnName.L == "__not_distinct") {
 			if f.FnName.L == "__distinct" {
@@ -573,6 +594,21 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 		return b.bd.param(int(n - 1)), nil
 	case "__array":
 		return nil, b.errAt(e, types.CodeFeatureNotSupported, "arrays are not supported yet")
+	case "__array_subquery":
+		// ARRAY(SELECT ...): Weir has no array type yet; the values come back
+		// as PostgreSQL's array text form, '{a,b}'.
+		sq, ok := e.Args[0].(*ast.SubqueryExpr)
+		if !ok {
+			return nil, b.errAt(e, types.CodeSyntaxError, "ARRAY needs a subquery")
+		}
+		q, err := b.subquery(sq.Query)
+		if err != nil {
+			return nil, err
+		}
+		if len(q.Cols) != 1 {
+			return nil, b.errAt(e, types.CodeSyntaxError, "subquery must return only one column")
+		}
+		return &Subquery{Kind: ArraySubquery, Query: q.Rel, T: types.TText}, nil
 	case "__subscript":
 		base := e.Args[0]
 		for {
@@ -598,7 +634,21 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 			}
 			return &Call{Func: "regexp_match_group", Args: out, T: types.TText}, nil
 		}
-		return nil, b.errAt(e, types.CodeFeatureNotSupported, "subscripts are supported only on regexp_match(...) yet")
+		arr, err := b.bind(base)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := b.bind(e.Args[1])
+		if err != nil {
+			return nil, err
+		}
+		if arr, err = coerceToText(arr); err != nil {
+			return nil, err
+		}
+		if idx, err = coerce(idx, types.TInt4); err != nil {
+			return nil, err
+		}
+		return &Call{Func: "array_elem", Args: []Expr{arr, idx}, T: types.TText}, nil
 	case "__extract":
 		field := strings.ToLower(e.Args[0].(*driver.ValueExpr).GetString())
 		v, err := b.bind(e.Args[1])

@@ -349,6 +349,7 @@ const (
 	InSubquery                         // Test IN (SELECT x ...); Negated for NOT IN
 	AnySubquery                        // Test op ANY (SELECT ...)
 	AllSubquery                        // Test op ALL (SELECT ...)
+	ArraySubquery                      // ARRAY(SELECT ...), as array text
 )
 
 // Subquery is a query used as an expression. Inside Query, OuterRef

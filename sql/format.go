@@ -379,7 +379,7 @@ func FormatExpr(e Expr) string {
 		}
 		return "CASE " + strings.Join(parts, " ") + " END:" + x.T.String()
 	case *Subquery:
-		kind := [...]string{"scalar", "exists", "in", "any", "all"}[x.Kind]
+		kind := [...]string{"scalar", "exists", "in", "any", "all", "array"}[x.Kind]
 		s := "subquery " + kind
 		if x.Test != nil {
 			s += " " + FormatExpr(x.Test) + " " + x.Op

@@ -260,8 +260,19 @@ func (t Type) ArrowType() arrow.DataType {
 // "pg_catalog.text".
 func ParseTypeName(name string) (Type, error) {
 	s := strings.ToLower(strings.TrimSpace(name))
-	s = strings.TrimPrefix(s, "pg_catalog.")
 	s = strings.Join(strings.Fields(s), " ")
+	s = strings.ReplaceAll(s, " . ", ".")
+	s = strings.TrimPrefix(s, "pg_catalog.")
+	s = strings.ReplaceAll(s, " (", "(")
+	if strings.HasSuffix(s, "[]") || strings.HasPrefix(s, "_") && s != "_" {
+		// Weir has no array type yet: arrays (catalog columns, casts in
+		// clients' catalog queries) travel as PostgreSQL's array text form.
+		return TText, nil
+	}
+	switch s {
+	case "int2vector", "oidvector", "aclitem", "regproc", "anyarray", "pg_node_tree", "text[]":
+		return TText, nil
+	}
 	var mods []int32
 	if i := strings.IndexByte(s, '('); i >= 0 {
 		j := strings.IndexByte(s, ')')
