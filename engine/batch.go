@@ -62,6 +62,12 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 			return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.systemRows(t, user) }}, nil
 		}
 		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.relationRows(b.ctx, rel) }}, nil
+	case *sql.TableFunc:
+		args, err := b.exprs(n.Args)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return tableFuncRows(n.Func, args) }}, nil
 	case *sql.IndexScan:
 		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.indexScanRows(b.ctx, n, b) }}, nil
 	case *sql.Values:
@@ -134,6 +140,11 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 			if len(a.Args) > 0 {
 				if spec.Arg, err = b.expr(a.Args[0]); err != nil {
 					return nil, err
+				}
+			}
+			if len(a.Args) > 1 {
+				if c, ok := a.Args[1].(*sql.Const); ok {
+					spec.Delim = c.Value
 				}
 			}
 			if a.Filter != nil {
@@ -441,4 +452,51 @@ func hasOuterRefs(r sql.Rel) bool {
 	}
 	walkRel(r)
 	return found
+}
+
+// tableFuncRows evaluates a set-returning function.
+func tableFuncRows(fn string, args []exec.Expr) ([][]types.Datum, error) {
+	vals := make([]types.Datum, len(args))
+	for i, a := range args {
+		v, err := a.EvalRow(nil)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		vals[i] = v
+	}
+	var out [][]types.Datum
+	switch fn {
+	case "generate_series":
+		start, stop, step := vals[0].(int64), vals[1].(int64), int64(1)
+		if len(vals) > 2 {
+			step = vals[2].(int64)
+		}
+		if step == 0 {
+			return nil, types.Errorf(types.CodeInvalidParameterValue, "step size cannot equal zero")
+		}
+		for v := start; step > 0 && v <= stop || step < 0 && v >= stop; v += step {
+			out = append(out, []types.Datum{v})
+			if len(out) > 100_000_000 {
+				return nil, types.Errorf(types.CodeProgramLimitExceeded, "generate_series produces too many rows")
+			}
+		}
+	case "unnest":
+		c := &exec.Call{Func: "array_elem", Args: []exec.Expr{&exec.Const{V: vals[0], T: types.TText}, &exec.Const{T: types.TInt4}}, T: types.TText}
+		n, err := (&exec.Call{Func: "cardinality", Args: []exec.Expr{&exec.Const{V: vals[0], T: types.TText}}, T: types.TInt4}).EvalRow(nil)
+		if err != nil {
+			return nil, err
+		}
+		for i := int64(1); i <= n.(int64); i++ {
+			c.Args[1].(*exec.Const).V = i
+			v, err := c.EvalRow(nil)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, []types.Datum{v})
+		}
+	}
+	return out, nil
 }

@@ -38,6 +38,8 @@ type object struct {
 	// Views: their defining statement, re-bound on start.
 	SQL  string   `json:"sql,omitempty"`
 	Deps []string `json:"deps,omitempty"`
+	// Secret is a role's stored SCRAM-SHA-256 secret.
+	Secret string `json:"secret,omitempty"`
 	// RowID marks a table whose key is a hidden row id.
 	RowID bool `json:"row_id,omitempty"`
 	// Indexes: the indexed relation and its key columns.

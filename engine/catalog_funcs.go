@@ -280,7 +280,7 @@ func (e *Engine) users() []userEntry {
 	var out []userEntry
 	for _, o := range e.cat.byID() {
 		if o.Kind == kindUser {
-			out = append(out, userEntry{name: strings.TrimPrefix(o.Name, userPrefix), oid: int64(o.ID), secret: o.SQL})
+			out = append(out, userEntry{name: strings.TrimPrefix(o.Name, userPrefix), oid: int64(o.ID), secret: o.Secret})
 		}
 	}
 	return out

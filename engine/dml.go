@@ -34,6 +34,12 @@ func (e *Engine) insert(ctx context.Context, n *sql.Insert, env *evalEnv) (int, 
 	if err != nil {
 		return 0, err
 	}
+	return e.insertRows(o, rows)
+}
+
+// insertRows appends full rows (one datum per column, hidden ones too) to a
+// stream or table, all or nothing per call.
+func (e *Engine) insertRows(o *object, rows [][]types.Datum) (int, error) {
 	for _, r := range rows {
 		if err := checkNotNull(o, r); err != nil {
 			return 0, err

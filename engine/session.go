@@ -135,6 +135,16 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		}
 	case *sql.Explain:
 		return s.explain(n, w)
+	case *sql.Copy:
+		return s.copy(ctx, n, env, w)
+	case *sql.CreateUser:
+		if err := e.createUser(n); err != nil {
+			return err
+		}
+	case *sql.DropUser:
+		if err := e.dropUser(n); err != nil {
+			return err
+		}
 	case *sql.Flush:
 		if err := e.flush(ctx); err != nil {
 			return err

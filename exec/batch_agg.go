@@ -6,13 +6,26 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
-// BatchAgg groups its input rows in memory; it shares accumulator and
-// output logic with HashAgg (whose incremental form also handles
-// retractions and keeps state in the store).
+// BatchAgg groups its input rows in memory for interactive queries. (The
+// incremental HashAgg keeps state in the store and handles retractions;
+// over a finite input neither is needed.)
 type BatchAgg struct {
 	Input  BatchOp
 	Groups []Expr
 	Aggs   []AggSpec
+}
+
+// batchAcc is one aggregate's running state in one group.
+type batchAcc struct {
+	n        int64
+	val      types.Datum // sum, min, max, bool, or the string being built
+	distinct map[string]bool
+}
+
+type batchGroup struct {
+	vals  []types.Datum
+	accs  []batchAcc
+	order int
 }
 
 // Rows implements BatchOp. Without GROUP BY it yields one row even for no
@@ -22,14 +35,11 @@ func (b *BatchAgg) Rows() ([][]types.Datum, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &HashAgg{Groups: b.Groups, Aggs: b.Aggs, WindowGroup: -1}
-	gts := h.groupTypesOf()
-	type group struct {
-		g        *groupState
-		distinct []map[string]bool
-		order    int
+	gts := make([]types.Type, len(b.Groups))
+	for i, g := range b.Groups {
+		gts[i] = g.Type()
 	}
-	groups := map[string]*group{}
+	groups := map[string]*batchGroup{}
 	vals := make([]types.Datum, len(b.Groups))
 	for _, row := range in {
 		for i, g := range b.Groups {
@@ -40,73 +50,164 @@ func (b *BatchAgg) Rows() ([][]types.Datum, error) {
 		k := rowKey(gts, vals)
 		gr := groups[k]
 		if gr == nil {
-			gr = &group{g: &groupState{vals: append([]types.Datum(nil), vals...), accs: make([][2]types.Datum, len(b.Aggs))},
-				distinct: make([]map[string]bool, len(b.Aggs)), order: len(groups)}
+			gr = &batchGroup{vals: append([]types.Datum(nil), vals...), accs: make([]batchAcc, len(b.Aggs)), order: len(groups)}
 			groups[k] = gr
 		}
-		gr.g.count++
-		for i, a := range b.Aggs {
-			if a.Filter != nil {
-				ok, err := a.Filter.EvalRow(row)
-				if err != nil {
-					return nil, err
-				}
-				if ok != true {
-					continue
-				}
-			}
-			acc := &gr.g.accs[i]
-			n, _ := acc[0].(int64)
-			if a.Func == "count_star" {
-				acc[0] = n + 1
-				continue
-			}
-			v, err := a.Arg.EvalRow(row)
-			if err != nil {
+		for i := range b.Aggs {
+			if err := b.Aggs[i].addBatch(&gr.accs[i], row); err != nil {
 				return nil, err
-			}
-			if v == nil {
-				continue
-			}
-			if a.Distinct {
-				if gr.distinct[i] == nil {
-					gr.distinct[i] = map[string]bool{}
-				}
-				dk := rowKey([]types.Type{a.Arg.Type()}, []types.Datum{v})
-				if gr.distinct[i][dk] {
-					continue
-				}
-				gr.distinct[i][dk] = true
-			}
-			acc[0] = n + 1
-			switch a.Func {
-			case "sum", "avg":
-				if acc[1], err = addAcc(acc[1], v, 1, h.accType(a)); err != nil {
-					return nil, err
-				}
-			case "min":
-				if acc[1] == nil || types.Compare(v, acc[1]) < 0 {
-					acc[1] = v
-				}
-			case "max":
-				if acc[1] == nil || types.Compare(v, acc[1]) > 0 {
-					acc[1] = v
-				}
 			}
 		}
 	}
 	if len(groups) == 0 && len(b.Groups) == 0 {
-		g := &groupState{accs: make([][2]types.Datum, len(b.Aggs))}
-		return [][]types.Datum{h.output(g)}, nil
+		groups[""] = &batchGroup{accs: make([]batchAcc, len(b.Aggs))}
 	}
-	ordered := make([]*group, 0, len(groups))
+	ordered := make([]*batchGroup, 0, len(groups))
 	for _, g := range groups {
 		ordered = append(ordered, g)
 	}
 	sort.Slice(ordered, func(i, j int) bool { return ordered[i].order < ordered[j].order })
 	out := make([][]types.Datum, len(ordered))
 	for i, g := range ordered {
-		out[i] = h.output(g.g)
+		row := append([]types.Datum(nil), g.vals...)
+		for j := range b.Aggs {
+			row = append(row, b.Aggs[j].resultBatch(&g.accs[j]))
+		}
+		out[i] = row
 	}
 	return out, nil
+}
+
+// addBatch folds one input row into an aggregate's state.
+func (a *AggSpec) addBatch(acc *batchAcc, row []types.Datum) error {
+	if a.Filter != nil {
+		ok, err := a.Filter.EvalRow(row)
+		if err != nil {
+			return err
+		}
+		if ok != true {
+			return nil
+		}
+	}
+	if a.Func == "count_star" {
+		acc.n++
+		return nil
+	}
+	v, err := a.Arg.EvalRow(row)
+	if err != nil || v == nil {
+		return err
+	}
+	if a.Distinct {
+		if acc.distinct == nil {
+			acc.distinct = map[string]bool{}
+		}
+		k := rowKey([]types.Type{a.Arg.Type()}, []types.Datum{v})
+		if acc.distinct[k] {
+			return nil
+		}
+		acc.distinct[k] = true
+	}
+	acc.n++
+	switch a.Func {
+	case "sum", "avg":
+		acc.val, err = addNumber(acc.val, v)
+	case "min":
+		if acc.val == nil || types.Compare(v, acc.val) < 0 {
+			acc.val = v
+		}
+	case "max":
+		if acc.val == nil || types.Compare(v, acc.val) > 0 {
+			acc.val = v
+		}
+	case "string_agg":
+		delim, _ := a.Delim.(string)
+		if acc.val == nil {
+			acc.val = v.(string)
+		} else {
+			acc.val = acc.val.(string) + delim + v.(string)
+		}
+	case "array_agg":
+		el := arrayElem(a.Arg.Type(), v)
+		if acc.val == nil {
+			acc.val = el
+		} else {
+			acc.val = acc.val.(string) + "," + el
+		}
+	case "bool_and", "every":
+		acc.val = (acc.val == nil || acc.val.(bool)) && v.(bool)
+	case "bool_or":
+		acc.val = acc.val != nil && acc.val.(bool) || v.(bool)
+	}
+	return err
+}
+
+// addNumber adds v to a running sum kept exact: integers and numerics as
+// numeric, floats as float, intervals as interval.
+func addNumber(acc, v types.Datum) (types.Datum, error) {
+	switch x := v.(type) {
+	case int64:
+		d := types.DecimalFromInt(x)
+		if acc == nil {
+			return d, nil
+		}
+		return decimalAdd(acc.(types.Decimal), d), nil
+	case types.Decimal:
+		if acc == nil {
+			return x, nil
+		}
+		return decimalAdd(acc.(types.Decimal), x), nil
+	case float64:
+		if acc == nil {
+			return x, nil
+		}
+		return acc.(float64) + x, nil
+	case types.DInterval:
+		if acc == nil {
+			return x, nil
+		}
+		y := acc.(types.DInterval)
+		return types.DInterval{Months: x.Months + y.Months, Days: x.Days + y.Days, Micros: x.Micros + y.Micros}, nil
+	}
+	return nil, types.Errorf(types.CodeFeatureNotSupported, "cannot sum %T", v)
+}
+
+func decimalAdd(a, b types.Decimal) types.Decimal {
+	s := max(a.Scale, b.Scale)
+	return types.Decimal{Coef: a.Rescale(s).Coef.Add(b.Rescale(s).Coef), Scale: s}
+}
+
+// resultBatch is an aggregate's value for a group, typed as the binder
+// said (sum(int4) is bigint, sum(int8) numeric, avg numeric, ...).
+func (a *AggSpec) resultBatch(acc *batchAcc) types.Datum {
+	switch a.Func {
+	case "count", "count_star":
+		return acc.n
+	}
+	if acc.n == 0 || acc.val == nil {
+		return nil
+	}
+	switch a.Func {
+	case "sum":
+		if d, ok := acc.val.(types.Decimal); ok && a.T.IsInteger() {
+			return d.Coef.BigInt().Int64()
+		}
+		if f, ok := acc.val.(float64); ok && a.T.Family == types.Numeric {
+			d, _ := types.Cast(f, types.TFloat8, a.T)
+			return d
+		}
+		return acc.val
+	case "avg":
+		switch s := acc.val.(type) {
+		case types.Decimal:
+			n := types.DecimalFromInt(acc.n)
+			return DivideDecimal(s, n, DivScale(s, n))
+		case float64:
+			return s / float64(acc.n)
+		case types.DInterval:
+			return types.DInterval{Micros: s.FixedMicros() / acc.n}
+		}
+	case "array_agg":
+		return "{" + acc.val.(string) + "}"
+	}
+	return acc.val
 }

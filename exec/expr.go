@@ -257,7 +257,7 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		case types.DInterval:
 			return types.DInterval{Months: -v.Months, Days: -v.Days, Micros: -v.Micros}, nil
 		}
-	case "concat":
+	case "textcat": // the || operator: strict, unlike concat()
 		return x.(string) + y.(string), nil
 	case "like", "not_like", "ilike", "not_ilike":
 		re := e.re

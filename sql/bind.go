@@ -135,6 +135,16 @@ type CreateUser struct {
 	Password *string
 }
 
+// Copy moves rows between a client and a relation (FROM STDIN into
+// Target's Columns, or a relation's or query's rows TO STDOUT).
+type Copy struct {
+	From    bool
+	Target  *Relation
+	Columns []int
+	Query   *Query
+	Options []Option
+}
+
 // DropUser removes a role.
 type DropUser struct {
 	Name     string
@@ -160,6 +170,7 @@ func (*CreateSink) statement()   {}
 func (*CreateIndex) statement()  {}
 func (*CreateUser) statement()   {}
 func (*DropUser) statement()     {}
+func (*Copy) statement()         {}
 
 // Bind resolves a parsed statement against the catalog.
 func Bind(p *Parsed, cat Catalog) (Statement, error) {
@@ -293,6 +304,45 @@ func bindWith(p *Parsed, cat Catalog, params *[]*types.Type) (Statement, error) 
 			ci.Name = rel.Name + "_" + n.columns[0].Name + "_idx"
 		}
 		return ci, nil
+	case *copyStmt:
+		c := &Copy{From: n.from, Options: n.options}
+		if n.query != nil {
+			bd := &binder{cat: cat, norm: n.query.norm, params: params}
+			q, err := bd.bindQueryNode(n.query.node)
+			if err != nil {
+				return nil, err
+			}
+			c.Query = q
+			return c, nil
+		}
+		rel, ok := cat.Relation(n.table)
+		if !ok {
+			return nil, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.table)
+		}
+		if n.from && rel.Kind != RelTable && rel.Kind != RelStream {
+			return nil, types.Errorf(types.CodeWrongObjectType, "cannot copy to %s \"%s\"", rel.Kind, rel.Name)
+		}
+		c.Target = rel
+		if len(n.columns) == 0 {
+			for i, col := range rel.Columns {
+				if !col.Hidden {
+					c.Columns = append(c.Columns, i)
+				}
+			}
+		}
+		for _, name := range n.columns {
+			idx := -1
+			for i, col := range rel.Columns {
+				if col.Name == name && !col.Hidden {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				return nil, types.Errorf(types.CodeUndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, rel.Name)
+			}
+			c.Columns = append(c.Columns, idx)
+		}
+		return c, nil
 	case *userStmt:
 		if n.create {
 			return &CreateUser{Name: n.name, Password: n.password}, nil

@@ -480,7 +480,23 @@ func (b *exprBinder) arith(node ast.Node, op string, l, r Expr) (Expr, error) {
 }
 
 // compare binds a comparison, converting both sides to a common type.
+// An element of a text-form array takes the other side's type, as the
+// array's element type would have given it.
 func (b *exprBinder) compare(node ast.Node, op string, l, r Expr) (Expr, error) {
+	if c, ok := r.(*Call); ok && c.Func == "array_elem" && l.Type().Family != types.Unknown && !l.Type().IsString() {
+		rr, err := castExpr(r, l.Type())
+		if err != nil {
+			return nil, err
+		}
+		r = rr
+	}
+	if c, ok := l.(*Call); ok && c.Func == "array_elem" && r.Type().Family != types.Unknown && !r.Type().IsString() {
+		ll, err := castExpr(l, r.Type())
+		if err != nil {
+			return nil, err
+		}
+		l = ll
+	}
 	t, err := commonType(op, []Expr{l, r})
 	if err != nil {
 		return nil, types.AsError(err).WithPosition(b.errAt(node, "", "").Position)
@@ -645,7 +661,12 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 		if arr, err = coerceToText(arr); err != nil {
 			return nil, err
 		}
-		if idx, err = coerce(idx, types.TInt4); err != nil {
+		if idx.Type().Family == types.Unknown {
+			idx, err = coerce(idx, types.TInt4)
+		} else {
+			idx, err = castExpr(idx, types.TInt8)
+		}
+		if err != nil {
 			return nil, err
 		}
 		return &Call{Func: "array_elem", Args: []Expr{arr, idx}, T: types.TText}, nil
@@ -718,8 +739,13 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 			if r, err = coerceToText(r); err != nil {
 				return nil, err
 			}
-			return &Call{Func: "concat", Args: []Expr{l, r}, T: types.TText}, nil
+			return &Call{Func: "textcat", Args: []Expr{l, r}, T: types.TText}, nil
 		}
+	}
+	switch name {
+	case "string_agg", "bool_and", "bool_or", "every", "array_agg":
+		// Aggregates the TiDB grammar does not know arrive as calls.
+		return b.bindAggregate(&ast.AggregateFuncExpr{F: name, Args: e.Args}, nil)
 	}
 	if isAggregate(name) {
 		return nil, b.errAt(e, types.CodeUndefinedFunction, "function %s does not exist", name)
@@ -771,19 +797,30 @@ func (b *exprBinder) bindAggregate(e *ast.AggregateFuncExpr, filter ast.ExprNode
 	if star {
 		call.Func = "count_star"
 	} else {
-		if len(e.Args) != 1 {
+		want := 1
+		if name == "string_agg" {
+			want = 2
+		}
+		if len(e.Args) != want {
 			return nil, b.errAt(e, types.CodeUndefinedFunction, "function %s with %d arguments does not exist", name, len(e.Args))
 		}
-		a, err := inner.bind(e.Args[0])
-		if err != nil {
-			return nil, err
-		}
-		if a.Type().Family == types.Unknown {
-			if a, err = coerce(a, types.TText); err != nil {
+		for i, arg := range e.Args {
+			a, err := inner.bind(arg)
+			if err != nil {
 				return nil, err
 			}
+			if a.Type().Family == types.Unknown || name == "string_agg" {
+				if a, err = coerceToText(a); err != nil {
+					return nil, err
+				}
+			}
+			if name == "string_agg" && i == 1 {
+				if _, ok := a.(*Const); !ok {
+					return nil, b.errAt(e, types.CodeFeatureNotSupported, "string_agg needs a constant delimiter")
+				}
+			}
+			call.Args = append(call.Args, a)
 		}
-		call.Args = []Expr{a}
 	}
 	argType := types.TUnknown
 	if len(call.Args) > 0 {

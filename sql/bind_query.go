@@ -888,6 +888,10 @@ func (bd *binder) bindTableSource(ts *ast.TableSource) (Rel, *scope, error) {
 			if err != nil {
 				return nil, nil, err
 			}
+			if tf, ok := w.rel.(*TableFunc); ok && alias != "" {
+				// A scalar function's column takes the alias's name.
+				tf.Cols[0].Name = alias
+			}
 			if alias == "" {
 				alias = w.qual
 			}
@@ -1042,8 +1046,57 @@ func (bd *binder) bindJoin(j *ast.Join) (Rel, *scope, error) {
 }
 
 type boundWindow struct {
-	rel  *Window
+	rel  Rel
 	qual string
+}
+
+// bindTableFunc binds generate_series(start, stop [, step]) over integers
+// and unnest(array).
+func (bd *binder) bindTableFunc(wc windowCall) (*boundWindow, error) {
+	var args []Expr
+	for _, a := range wc.args {
+		if len(a) == 0 {
+			continue
+		}
+		pe, err := parseExpr(a)
+		if err != nil {
+			return nil, err
+		}
+		e, err := bd.exprs(&scope{}, wc.kind).bind(pe.node)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	errAt := func(code, format string, a ...any) error {
+		e := types.Errorf(code, format, a...)
+		e.Position = wc.pos + 1
+		return e
+	}
+	switch wc.kind {
+	case "generate_series":
+		if len(args) < 2 || len(args) > 3 {
+			return nil, errAt(types.CodeUndefinedFunction, "function generate_series with %d arguments does not exist", len(args))
+		}
+		for i := range args {
+			c, err := coerce(args[i], types.TInt8)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = c
+		}
+		return &boundWindow{rel: &TableFunc{Func: wc.kind, Args: args, Cols: []Column{{Name: "generate_series", Type: types.TInt8}}}, qual: "generate_series"}, nil
+	case "unnest":
+		if len(args) != 1 {
+			return nil, errAt(types.CodeUndefinedFunction, "function unnest with %d arguments does not exist", len(args))
+		}
+		a, err := coerceToText(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return &boundWindow{rel: &TableFunc{Func: wc.kind, Args: []Expr{a}, Cols: []Column{{Name: "unnest", Type: types.TText}}}, qual: "unnest"}, nil
+	}
+	return nil, errAt(types.CodeFeatureNotSupported, "table function %s is not supported", wc.kind)
 }
 
 // bindWindow binds TUMBLE(rel, col, size [, offset]), HOP(rel, col, slide,
@@ -1057,7 +1110,7 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 	name := strings.ToUpper(wc.kind)
 	want, ok := map[string][2]int{"TUMBLE": {3, 4}, "HOP": {4, 4}, "SESSION": {3, 3}}[name]
 	if !ok {
-		return nil, at(Token{Pos: wc.pos}, types.CodeFeatureNotSupported, "table function %s is not supported", wc.kind)
+		return bd.bindTableFunc(wc)
 	}
 	if len(wc.args) < want[0] || len(wc.args) > want[1] {
 		return nil, at(Token{Pos: wc.pos}, types.CodeUndefinedFunction, "function %s with %d arguments does not exist", strings.ToLower(name), len(wc.args))
@@ -1181,6 +1234,7 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 		Column{Name: "window_start", Type: types.TTimestamp}, Column{Name: "window_end", Type: types.TTimestamp})
 	return &boundWindow{rel: w, qual: qual}, nil
 }
+
 
 func identity(cols []Column) []Expr {
 	out := make([]Expr, len(cols))

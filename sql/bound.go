@@ -329,6 +329,16 @@ type IndexScan struct {
 	LoIncl, HiIncl bool
 }
 
+// TableFunc is a set-returning function in FROM (generate_series, unnest).
+type TableFunc struct {
+	Func string
+	Args []Expr
+	Cols []Column
+}
+
+func (f *TableFunc) Columns() []Column { return f.Cols }
+func (*TableFunc) rel()                {}
+
 func (s *IndexScan) Columns() []Column { return s.Relation.Columns }
 func (*IndexScan) rel()                {}
 

@@ -110,6 +110,33 @@ func (p *Parsed) String() string {
 			name = quoteIdent(n.name) + " "
 		}
 		return "CREATE INDEX " + ifNotExists(n.ifNotExists) + name + "ON " + quoteIdent(n.table) + " (" + strings.Join(cs, ", ") + ")"
+	case *copyStmt:
+		s := "COPY "
+		if n.query != nil {
+			s += "(" + n.query.String() + ")"
+		} else {
+			s += quoteIdent(n.table)
+			if len(n.columns) > 0 {
+				var cs []string
+				for _, c := range n.columns {
+					cs = append(cs, quoteIdent(c))
+				}
+				s += " (" + strings.Join(cs, ", ") + ")"
+			}
+		}
+		if n.from {
+			s += " FROM STDIN"
+		} else {
+			s += " TO STDOUT"
+		}
+		if len(n.options) > 0 {
+			var os []string
+			for _, o := range n.options {
+				os = append(os, o.Name+" "+quoteString(o.Value))
+			}
+			s += " WITH (" + strings.Join(os, ", ") + ")"
+		}
+		return s
 	case *userStmt:
 		if !n.create {
 			return "DROP ROLE " + quoteIdent(n.name)
@@ -224,6 +251,12 @@ func formatRel(b *strings.Builder, r Rel, depth int) {
 		line("scan %s %s (%s)", n.Relation.Kind, n.Relation.Name, formatCols(n.Relation.Columns))
 	case *Values:
 		line("values %d rows", len(n.Rows))
+	case *TableFunc:
+		var args []string
+		for _, a := range n.Args {
+			args = append(args, FormatExpr(a))
+		}
+		line("function %s(%s)", n.Func, strings.Join(args, ", "))
 	case *IndexScan:
 		var parts []string
 		for _, e := range n.Eq {

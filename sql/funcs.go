@@ -132,6 +132,12 @@ func aggResult(fn string, arg types.Type) (types.Type, error) {
 		if arg.Family != types.Unknown && arg.Family != types.Jsonb {
 			return arg, nil
 		}
+	case "string_agg", "array_agg":
+		return types.TText, nil
+	case "bool_and", "bool_or", "every":
+		if arg.Family == types.Bool {
+			return types.TBool, nil
+		}
 	}
 	return types.Type{}, types.Errorf(types.CodeUndefinedFunction, "function %s(%s) does not exist", fn, arg)
 }

@@ -160,6 +160,8 @@ func (p *Parsed) parse(toks []Token) error {
 		return nil
 	case first.Is("alter"):
 		return p.parseAlter(s)
+	case first.Is("copy"):
+		return p.parseCopy(s)
 	case first.Is("begin") || first.Is("start") || first.Is("commit") || first.Is("end") || first.Is("rollback") || first.Is("abort"):
 		tag := map[string]string{"begin": "BEGIN", "start": "START TRANSACTION", "commit": "COMMIT", "end": "COMMIT", "rollback": "ROLLBACK", "abort": "ROLLBACK"}[strings.ToLower(first.Text)]
 		p.Tag, p.node = tag, &txnStmt{tag: tag}
@@ -866,3 +868,102 @@ func nearError(norm *normalized, off int) error {
 }
 
 func withCode(e *types.Error, code string) *types.Error { e.Code = code; return e }
+
+// parseCopy reads COPY t [(cols)] FROM STDIN and COPY t|(query) TO STDOUT,
+// with options in parentheses or PostgreSQL's older bare keywords.
+func (p *Parsed) parseCopy(s *tokStream) error {
+	s.next()
+	p.Tag = "COPY"
+	st := &copyStmt{}
+	if s.peek().Is("(") {
+		end, err := matchParen(s.toks, s.i)
+		if err != nil {
+			return err
+		}
+		q, err := parseQuery(append(append([]Token(nil), s.toks[s.i+1:end]...), Token{Kind: TokEOF, Pos: s.toks[end].Pos}))
+		if err != nil {
+			return err
+		}
+		st.query = q
+		s.i = end + 1
+	} else {
+		var err error
+		if st.table, err = s.name(); err != nil {
+			return err
+		}
+		if s.accept("(") {
+			for {
+				c, _, err := s.ident()
+				if err != nil {
+					return err
+				}
+				st.columns = append(st.columns, c)
+				if !s.accept(",") {
+					break
+				}
+			}
+			if err := s.expect(")"); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case s.accept("from"):
+		st.from = true
+		if !s.accept("stdin") {
+			return withCode(syntaxErrorAt(s.peek(), "COPY FROM supports only STDIN"), types.CodeFeatureNotSupported)
+		}
+		if st.query != nil {
+			return syntaxErrorNear(s.toks[s.i-2])
+		}
+	case s.accept("to"):
+		if !s.accept("stdout") {
+			return withCode(syntaxErrorAt(s.peek(), "COPY TO supports only STDOUT"), types.CodeFeatureNotSupported)
+		}
+	default:
+		return syntaxErrorNear(s.peek())
+	}
+	s.accept("with")
+	if s.peek().Is("(") {
+		s.next()
+		for {
+			nt := s.peek()
+			name, _, err := s.ident()
+			if err != nil {
+				return err
+			}
+			val := "true"
+			if !s.peek().Is(",") && !s.peek().Is(")") {
+				v := s.next()
+				val = v.Text
+			}
+			st.options = append(st.options, Option{Name: name, Value: val, Pos: nt.Pos + 1})
+			if !s.accept(",") {
+				break
+			}
+		}
+		if err := s.expect(")"); err != nil {
+			return err
+		}
+	}
+	for !s.atEnd() {
+		t := s.next()
+		switch {
+		case t.Is("csv"), t.Is("binary"):
+			st.options = append(st.options, Option{Name: "format", Value: strings.ToLower(t.Text), Pos: t.Pos + 1})
+		case t.Is("header"):
+			st.options = append(st.options, Option{Name: "header", Value: "true", Pos: t.Pos + 1})
+		case t.Is("delimiter") || t.Is("null") || t.Is("quote") || t.Is("escape"):
+			s.accept("as")
+			v := s.next()
+			if v.Kind != TokString {
+				return syntaxErrorNear(v)
+			}
+			st.options = append(st.options, Option{Name: strings.ToLower(t.Text), Value: v.Text, Pos: t.Pos + 1})
+		default:
+			return syntaxErrorNear(t)
+		}
+	}
+	p.node = st
+	return nil
+}

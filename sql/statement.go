@@ -173,3 +173,13 @@ func (*createSourceStmt) parsedNode() {}
 func (*createSinkStmt) parsedNode()   {}
 func (*createIndexStmt) parsedNode()  {}
 func (*userStmt) parsedNode()         {}
+
+type copyStmt struct {
+	table   string
+	columns []string
+	query   *parsedQuery
+	from    bool
+	options []Option
+}
+
+func (*copyStmt) parsedNode() {}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
@@ -18,6 +19,9 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "./weir-data", "directory for the log and state")
 	listen := fs.String("pg-listen", "127.0.0.1:5433", "address for PostgreSQL clients")
+	auth := fs.String("auth", "trust", "client authentication: trust, or scram (SCRAM-SHA-256 with roles from CREATE USER ... PASSWORD)")
+	certFile := fs.String("tls-cert", "", "PEM certificate: serve TLS to clients that ask for it")
+	keyFile := fs.String("tls-key", "", "PEM private key of --tls-cert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -26,7 +30,28 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := pgwire.Listen(pgwire.Config{Addr: *listen, Logf: logger.Printf}, eng)
+	cfg := pgwire.Config{Addr: *listen, Logf: logger.Printf}
+	switch *auth {
+	case "trust":
+	case "scram", "scram-sha-256":
+		cfg.Auth, cfg.Users = pgwire.AuthSCRAM, eng
+	default:
+		eng.Close()
+		return fmt.Errorf("--auth %q: use trust or scram", *auth)
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		eng.Close()
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if *certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			eng.Close()
+			return fmt.Errorf("loading TLS certificate: %w", err)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	srv, err := pgwire.Listen(cfg, eng)
 	if err != nil {
 		eng.Close()
 		return err
