@@ -1235,7 +1235,6 @@ func (bd *binder) bindWindow(wc windowCall) (*boundWindow, error) {
 	return &boundWindow{rel: w, qual: qual}, nil
 }
 
-
 func identity(cols []Column) []Expr {
 	out := make([]Expr, len(cols))
 	for i, c := range cols {
