@@ -365,7 +365,7 @@ func (e *Engine) alter(n *sql.Alter) error {
 	defer e.ddlMu.Unlock()
 	o, ok := e.cat.get(n.Name)
 	if !ok {
-		return types.Errorf(types.CodeUndefinedTable, "%s \"%s\" does not exist", n.Kind, n.Name)
+		return types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Name)
 	}
 	if o.Kind != n.Kind {
 		return types.Errorf(types.CodeWrongObjectType, "\"%s\" is not a %s", n.Name, n.Kind)

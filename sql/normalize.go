@@ -30,6 +30,22 @@ type windowCall struct {
 	text string // the call as written, for printing
 }
 
+// mysqlOnlyReserved are words MySQL's grammar reserves that PostgreSQL
+// users write as plain identifiers (columns named key, partition, rank).
+var mysqlOnlyReserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`partition key keys rank dense_rank groups row_number lag lead usage rows range
+		schema index release read write sql match option optionally procedure trigger change load lock unlock dual
+		linear lines require spatial ssl starting terminated zerofill generated stored virtual exit high_priority
+		infile outfile leave iterate while elseif cursor continue call database databases describe distinctrow
+		enclosed escaped explain force fulltext ignore inout kill low_priority maxvalue optimize out rename revoke
+		rlike schemas show straight_join unsigned use varbinary xor last_value first_value nth_value ntile cume_dist
+		percent_rank div`) {
+		mysqlOnlyReserved[w] = true
+	}
+}
+
 // isKeywordBeforeParen reports words that may precede "(" in FROM without
 // being a table function.
 func isKeywordBeforeParen(w string) bool {
@@ -542,6 +558,14 @@ func (n *normalizer) emitRange(toks []Token) error {
 		case TokQuotedIdent:
 			n.emit("`"+strings.ReplaceAll(t.Text, "`", "``")+"`", t.Pos)
 		case TokIdent:
+			if mysqlOnlyReserved[strings.ToLower(t.Text)] && !next.Is("(") && !next.Is(".") &&
+				!(t.Is("partition") && next.Is("by")) &&
+				!((t.Is("rows") || t.Is("range")) && (next.Is("between") || next.Is("unbounded") || next.Is("current"))) {
+				// A word MySQL reserves but PostgreSQL lets you use as a
+				// name: quote it for the TiDB grammar.
+				n.emit("`"+strings.ToLower(t.Text)+"`", t.Pos)
+				continue
+			}
 			n.emit(t.Text, t.Pos)
 		case TokParam:
 			n.emit("__param("+t.Text[1:]+")", t.Pos)
