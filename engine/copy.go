@@ -251,6 +251,9 @@ func decodeBinaryCopy(data []byte, colIdx []int, ts []types.Type, emit func([]ty
 	}
 	p = p[ext:]
 	for {
+		if len(p) == 0 {
+			return nil // the end of the data may stand in for the trailer, as in PostgreSQL
+		}
 		if len(p) < 2 {
 			return bad("unexpected end of data")
 		}

@@ -372,7 +372,7 @@ func init() {
 		{"pg_extension", 3079, []any{"oid", tOid, "extname", tName, "extowner", tOid, "extnamespace", tOid, "extrelocatable", tBool, "extversion", tText}},
 		{"pg_enum", 3501, []any{"oid", tOid, "enumtypid", tOid, "enumsortorder", tFloat4, "enumlabel", tName}},
 		{"pg_proc", 1255, []any{"oid", tOid, "proname", tName, "pronamespace", tOid, "proowner", tOid, "prokind", tChar, "prorettype", tOid, "proargtypes", tText}},
-		{"pg_sequence", 2224, []any{"seqrelid", tOid, "seqtypid", tOid, "seqstart", tInt8, "seqincrement", tInt8}},
+		{"pg_sequence", 2224, []any{"seqrelid", tOid, "seqtypid", tOid, "seqstart", tInt8, "seqincrement", tInt8, "seqmax", tInt8, "seqmin", tInt8, "seqcache", tInt8, "seqcycle", tBool}},
 		{"pg_foreign_table", 3118, []any{"ftrelid", tOid, "ftserver", tOid, "ftoptions", tText}},
 		{"pg_partitioned_table", 3350, []any{"partrelid", tOid, "partstrat", tChar, "partnatts", tInt2}},
 		{"pg_depend", 2608, []any{"classid", tOid, "objid", tOid, "objsubid", tInt4, "refclassid", tOid, "refobjid", tOid, "refobjsubid", tInt4, "deptype", tChar}},

@@ -14,7 +14,18 @@ import (
 func parseArrayText(s string) ([]*string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, types.Errorf(types.CodeInvalidTextRepresent, "malformed array literal: %q", s)
+		// int2vector and oidvector print as space-separated numbers.
+		var out []*string
+		for _, f := range strings.Fields(s) {
+			for _, c := range f {
+				if (c < '0' || c > '9') && c != '-' {
+					return nil, types.Errorf(types.CodeInvalidTextRepresent, "malformed array literal: %q", s)
+				}
+			}
+			v := f
+			out = append(out, &v)
+		}
+		return out, nil
 	}
 	body := s[1 : len(s)-1]
 	var out []*string

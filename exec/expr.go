@@ -2,6 +2,7 @@ package exec
 
 import (
 	"math"
+	"strconv"
 	"regexp"
 	"strings"
 	"time"
@@ -162,6 +163,40 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 			return strings.Join(parts[1:], parts[0]), nil
 		}
 		return strings.Join(parts, ""), nil
+	case "json_build_object", "jsonb_build_object":
+		if len(e.Args)%2 != 0 {
+			return nil, types.Errorf(types.CodeInvalidParameterValue, "argument list must have even number of elements")
+		}
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := 0; i < len(e.Args); i += 2 {
+			k, err := e.Args[i].EvalRow(row)
+			if err != nil {
+				return nil, err
+			}
+			if k == nil {
+				return nil, types.Errorf(types.CodeInvalidParameterValue, "argument %d cannot be null", i+1)
+			}
+			v, err := e.Args[i+1].EvalRow(row)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(string(types.FormatText(nil, e.Args[i].Type(), k))))
+			b.WriteString(" : ")
+			switch {
+			case v == nil:
+				b.WriteString("null")
+			case e.Args[i+1].Type().IsNumeric() || e.Args[i+1].Type().Family == types.Bool:
+				b.Write(types.FormatText(nil, e.Args[i+1].Type(), v))
+			default:
+				b.WriteString(strconv.Quote(string(types.FormatText(nil, e.Args[i+1].Type(), v))))
+			}
+		}
+		b.WriteByte('}')
+		return b.String(), nil
 	case "nullif":
 		x, err := e.Args[0].EvalRow(row)
 		if err != nil || x == nil {

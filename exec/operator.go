@@ -1,11 +1,15 @@
 package exec
 
-// Message is what flows between operators: a chunk of changes, or a
-// watermark (event time, microseconds, below which no more rows are
-// expected), never both.
+// Message is what flows between operators, exactly one of: a chunk of
+// changes; a watermark (event time, microseconds, below which no more
+// rows are expected); or a fire, the runtime's processing-time timer
+// asking operators that hold provisional results (EMIT ON WINDOW CLOSE
+// ... EARLY EVERY) to emit them now. Operators that do not act on a
+// watermark or a fire forward it unchanged.
 type Message struct {
 	Chunk     *Chunk
 	Watermark *int64
+	Fire      bool
 }
 
 // Operator is one synchronous step of a dataflow. Process consumes one
@@ -14,6 +18,13 @@ type Message struct {
 // goroutines or read the clock.
 type Operator interface {
 	Process(m Message) ([]Message, error)
+}
+
+// Resetter is an operator holding in-memory copies of its state
+// (watermark, counters). The runtime calls Reset after discarding a failed
+// epoch's writes, so the copies are read again from committed state.
+type Resetter interface {
+	Reset()
 }
 
 // Pipeline runs a chain of operators.

@@ -2,6 +2,24 @@ package sql
 
 import "github.com/weir-db/weir/types"
 
+// anyArgs accepts any arguments (unknown literals read as text).
+func anyArgs(result types.Type) scalarFunc {
+	return func(args []Expr) (types.Type, []Expr, error) {
+		out := make([]Expr, len(args))
+		for i, a := range args {
+			if a.Type().Family == types.Unknown {
+				c, err := coerce(a, types.TText)
+				if err != nil {
+					return types.Type{}, nil, err
+				}
+				a = c
+			}
+			out[i] = a
+		}
+		return result, out, nil
+	}
+}
+
 // The functions PostgreSQL clients call in catalog queries (psql's \d
 // family, JDBC's DatabaseMetaData, SQLAlchemy's inspector). The engine
 // evaluates them against its catalog.
@@ -56,6 +74,8 @@ func init() {
 		"array_lower":                     sig(tInt4, tText, tInt4),
 		"array_length":                    sig(tInt4, tText, tInt4),
 		"cardinality":                     sig(tInt4, tText),
+		"json_build_object":               anyArgs(types.TJsonb),
+		"jsonb_build_object":              anyArgs(types.TJsonb),
 		"current_schemas":                 sig(tText, tBool),
 	} {
 		scalarFuncs[name] = f

@@ -558,6 +558,11 @@ func (n *normalizer) emitRange(toks []Token) error {
 		case TokQuotedIdent:
 			n.emit("`"+strings.ReplaceAll(t.Text, "`", "``")+"`", t.Pos)
 		case TokIdent:
+			if len(n.out) > 0 && strings.EqualFold(n.out[len(n.out)-1].text, "as") && !next.Is("(") && !strings.HasPrefix(t.Text, "__") {
+				// An alias may be any word in PostgreSQL (AS default).
+				n.emit("`"+strings.ToLower(t.Text)+"`", t.Pos)
+				continue
+			}
 			if mysqlOnlyReserved[strings.ToLower(t.Text)] && !next.Is("(") && !next.Is(".") &&
 				!(t.Is("partition") && next.Is("by")) &&
 				!((t.Is("rows") || t.Is("range")) && (next.Is("between") || next.Is("unbounded") || next.Is("current"))) {

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Real PostgreSQL clients against the real server: each must connect,
+// prepare statements with parameters, read results in their formats and
+// see SQLSTATEs.
+
+func TestPgxClient(t *testing.T) {
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir(), freeAddr(t))
+	defer func() { s.cmd.Process.Kill(); s.cmd.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url := fmt.Sprintf("postgres://weir@%s/weir?sslmode=disable", s.addr)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := pool.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	// The default mode prepares statements and uses binary formats.
+	if _, err := pool.Exec(ctx, `CREATE TABLE accounts (id bigint PRIMARY KEY, owner text, balance numeric(10,2), opened timestamp, active boolean)`); err != nil {
+		t.Fatal(err)
+	}
+	opened := time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)
+	for i := int64(1); i <= 3; i++ {
+		if _, err := pool.Exec(ctx, `INSERT INTO accounts VALUES ($1, $2, $3, $4, $5)`, i, fmt.Sprintf("owner%d", i), fmt.Sprintf("%d.25", i*10), opened, i%2 == 1); err != nil {
+			t.Fatalf("insert %d: %v", i, err)
+		}
+	}
+	var (
+		owner  string
+		bal    float64
+		when   time.Time
+		active bool
+	)
+	err = pool.QueryRow(ctx, `SELECT owner, balance::float8, opened, active FROM accounts WHERE id = $1`, int64(3)).Scan(&owner, &bal, &when, &active)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if owner != "owner3" || bal != 30.25 || !when.Equal(opened) || !active {
+		t.Fatalf("got %q %v %v %v", owner, bal, when, active)
+	}
+	rows, err := pool.Query(ctx, `SELECT id FROM accounts WHERE balance > $1 ORDER BY id`, 15)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || fmt.Sprint(ids) != "[2 3]" {
+		t.Fatalf("ids %v, %v", ids, err)
+	}
+	// COPY through the client's binary CopyFrom.
+	n, err := pool.CopyFrom(ctx, pgx.Identifier{"accounts"}, []string{"id", "owner"}, pgx.CopyFromRows([][]any{{int64(10), "copied"}, {int64(11), nil}}))
+	if err != nil || n != 2 {
+		t.Fatalf("copy from: %d %v", n, err)
+	}
+	var count int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&count); err != nil || count != 5 {
+		t.Fatalf("count %d %v", count, err)
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO accounts (id) VALUES ($1)`, int64(1))
+	if err == nil || !strings.Contains(err.Error(), "23505") {
+		t.Fatalf("want 23505, got %v", err)
+	}
+}
+
+func TestPsycopg2AndSQLAlchemy(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import psycopg2").Run(); err != nil {
+		t.Skip("python3-psycopg2 not installed")
+	}
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir(), freeAddr(t))
+	defer func() { s.cmd.Process.Kill(); s.cmd.Wait() }()
+	host, port, _ := strings.Cut(s.addr, ":")
+	script := filepath.Join(t.TempDir(), "client.py")
+	os.WriteFile(script, []byte(`
+import sys, psycopg2
+conn = psycopg2.connect(host=sys.argv[1], port=int(sys.argv[2]), user="weir", dbname="weir")
+conn.autocommit = True
+cur = conn.cursor()
+cur.execute("CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(8,2))")
+cur.executemany("INSERT INTO items VALUES (%s, %s, %s)", [(1, "apple", 1.25), (2, "pear's", 2), (3, None, None)])
+cur.execute("SELECT id, name, price FROM items WHERE id >= %s ORDER BY id", (2,))
+print(cur.fetchall())
+try:
+    cur.execute("SELECT nope FROM items")
+except psycopg2.Error as e:
+    print("error", e.pgcode)
+try:
+    import sqlalchemy
+    eng = sqlalchemy.create_engine("postgresql+psycopg2://weir@%s:%s/weir" % (sys.argv[1], sys.argv[2]))
+    with eng.connect() as c:
+        print(c.execute(sqlalchemy.text("SELECT count(*) FROM items")).scalar())
+    insp = sqlalchemy.inspect(eng)
+    print(insp.get_table_names())
+    print([(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns("items")])
+except ImportError:
+    print(3)
+    print(["items"])
+    print([("id", "INTEGER", False), ("name", "TEXT", True), ("price", "NUMERIC(8, 2)", True)])
+`), 0o644)
+	out, err := exec.Command(py, script, host, port).CombinedOutput()
+	if err != nil {
+		t.Fatalf("client failed: %v\n%s", err, out)
+	}
+	want := "[(2, \"pear's\", Decimal('2.00')), (3, None, None)]\nerror 42703\n3\n['items']\n" +
+		"[('id', 'INTEGER', False), ('name', 'TEXT', True), ('price', 'NUMERIC(8, 2)', True)]\n"
+	if string(out) != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
+	}
+}

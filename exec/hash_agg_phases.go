@@ -1,0 +1,344 @@
+package exec
+
+import (
+	"sort"
+
+	"github.com/weir-db/weir/types"
+	"github.com/weir-db/weir/windowing"
+)
+
+// partial is one group's share of a chunk, folded in memory by the local
+// phase before the global phase merges it into state.
+type partial struct {
+	key  []byte
+	vals []types.Datum
+	rows int64 // net rows
+	end  int64 // window end, for windowed aggregation
+	aggs []aggPartial
+}
+
+type aggPartial struct {
+	n    int64                  // net values counted (aggregates without a multiset)
+	sum  types.Datum            // net sum (sum, avg)
+	ext  types.Datum            // the chunk's extreme (min, max over append-only input)
+	vals map[string]*valueDelta // net multiplicity change per value (DISTINCT; min, max over retractions)
+}
+
+type valueDelta struct {
+	v types.Datum
+	d int64
+}
+
+// usesMultiset reports whether aggregate a keeps its values' multiset in
+// state: DISTINCT needs it to know when a value comes or goes, and min and
+// max need it to find the next extreme when the current one is retracted.
+func (h *HashAgg) usesMultiset(a *AggSpec) bool {
+	if a.Func == "count_star" {
+		return false
+	}
+	return a.Distinct || (a.Func == "min" || a.Func == "max") && !h.AppendOnlyInput
+}
+
+// needColumns works out which input columns the expressions read, so the
+// local phase decodes only those (all of them when late rows are kept).
+func (h *HashAgg) needColumns(n int) []bool {
+	if h.LateSink != nil {
+		return nil
+	}
+	need := make([]bool, n)
+	var exprs []Expr
+	exprs = append(exprs, h.Groups...)
+	for _, a := range h.Aggs {
+		if a.Arg != nil {
+			exprs = append(exprs, a.Arg)
+		}
+		if a.Filter != nil {
+			exprs = append(exprs, a.Filter)
+		}
+	}
+	for _, e := range exprs {
+		if !markColumns(e, need) {
+			return nil
+		}
+	}
+	return need
+}
+
+// markColumns marks the columns e reads; false when it cannot tell.
+func markColumns(e Expr, need []bool) bool {
+	switch x := e.(type) {
+	case *ColRef:
+		if x.Idx >= len(need) {
+			return false
+		}
+		need[x.Idx] = true
+	case *Const:
+	case *Cast:
+		return markColumns(x.E, need)
+	case *Call:
+		for _, a := range x.Args {
+			if !markColumns(a, need) {
+				return false
+			}
+		}
+	case *Case:
+		for i := range x.Conds {
+			if !markColumns(x.Conds[i], need) || !markColumns(x.Thens[i], need) {
+				return false
+			}
+		}
+		if x.Else != nil {
+			return markColumns(x.Else, need)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// readRow decodes row i of c into row (only the needed columns).
+func (h *HashAgg) readRow(c *Chunk, i int, row []types.Datum) {
+	for j, t := range c.Types {
+		if h.need == nil || h.need[j] {
+			row[j] = types.GetDatum(c.Rec.Column(j), t, i)
+		}
+	}
+}
+
+func better(fn string, x, cur types.Datum) bool {
+	c := types.Compare(x, cur)
+	return fn == "min" && c < 0 || fn == "max" && c > 0
+}
+
+// lateWindow is the window ending at end, as a late row reports it.
+func (h *HashAgg) lateWindow(end int64) windowing.Span {
+	if h.WindowSize > 0 {
+		return windowing.Span{Start: end - h.WindowSize, End: end}
+	}
+	return windowing.Span{Start: end, End: end}
+}
+
+// local is the first phase: it folds the chunk into per-group partials
+// and drops (counting) rows for expired windows. It reads no state.
+func (h *HashAgg) local(c *Chunk) (map[string]*partial, []string, error) {
+	if h.need == nil || len(h.need) != len(c.Types) {
+		h.need = h.needColumns(len(c.Types))
+	}
+	parts := map[string]*partial{}
+	var order []string
+	pol := h.policy()
+	row := make([]types.Datum, len(c.Types))
+	vals := make([]types.Datum, len(h.Groups))
+	var key, vkey []byte
+	for i := 0; i < c.Len(); i++ {
+		h.readRow(c, i, row)
+		for j, g := range h.Groups {
+			v, err := g.EvalRow(row)
+			if err != nil {
+				return nil, nil, err
+			}
+			vals[j] = v
+		}
+		var end int64
+		if h.WindowGroup >= 0 {
+			w := vals[h.WindowGroup]
+			if w == nil {
+				// A row in no window can never be emitted by time.
+				h.Late++
+				continue
+			}
+			end = int64(w.(types.DTimestamp)) + h.WindowEndDelta
+			if pol.Expired(end, h.wm.v) {
+				h.Late++
+				h.LateSink.Add(h.lateWindow(end), row)
+				continue
+			}
+		}
+		key = h.appendGroupKey(key[:0], vals)
+		p := parts[string(key)]
+		if p == nil {
+			p = &partial{key: append([]byte{}, key...), vals: append([]types.Datum(nil), vals...), end: end, aggs: make([]aggPartial, len(h.Aggs))}
+			parts[string(key)] = p
+			order = append(order, string(key))
+		}
+		sign := c.Ops[i].Sign()
+		p.rows += sign
+		for ai := range h.Aggs {
+			a := &h.Aggs[ai]
+			if a.Filter != nil {
+				ok, err := a.Filter.EvalRow(row)
+				if err != nil {
+					return nil, nil, err
+				}
+				if ok != true {
+					continue
+				}
+			}
+			ap := &p.aggs[ai]
+			if a.Func == "count_star" {
+				ap.n += sign
+				continue
+			}
+			v, err := a.Arg.EvalRow(row)
+			if err != nil {
+				return nil, nil, err
+			}
+			if v == nil {
+				continue
+			}
+			if h.usesMultiset(a) {
+				if ap.vals == nil {
+					ap.vals = map[string]*valueDelta{}
+				}
+				vkey = types.AppendKey(vkey[:0], a.Arg.Type(), v, false)
+				d := ap.vals[string(vkey)]
+				if d == nil {
+					d = &valueDelta{v: v}
+					ap.vals[string(vkey)] = d
+				}
+				d.d += sign
+				continue
+			}
+			ap.n += sign
+			switch a.Func {
+			case "sum", "avg":
+				s, err := addAcc(ap.sum, v, sign, h.accType(*a))
+				if err != nil {
+					return nil, nil, err
+				}
+				ap.sum = s
+			case "min", "max":
+				if ap.ext == nil || better(a.Func, v, ap.ext) {
+					ap.ext = v
+				}
+			}
+		}
+	}
+	return parts, order, nil
+}
+
+// global is the second phase for one group: merge its partial into state
+// and append the output change the policy calls for.
+func (h *HashAgg) global(p *partial, cb *ChunkBuilder) error {
+	g, err := h.load(p.key, p.vals)
+	if err != nil {
+		return err
+	}
+	g.count += p.rows
+	if g.count < 0 {
+		return types.Errorf(types.CodeDataCorrupted, "aggregate group has a negative row count: a retraction arrived for a row never inserted")
+	}
+	for ai := range h.Aggs {
+		if err := h.merge(g, ai, &p.aggs[ai]); err != nil {
+			return err
+		}
+	}
+	var now []types.Datum
+	if g.count > 0 || h.Scalar() {
+		now = h.output(g)
+	}
+	switch {
+	case !h.EmitOnClose || h.WindowGroup >= 0 && h.policy().Closed(p.end, h.wm.v):
+		// The view holds the group's current row: correct it.
+		emitDiff(cb, g.old, now)
+	case h.EarlyFire && now == nil:
+		// The group vanished before its window closed (a session merged
+		// away, a retraction): take back its provisional row now.
+		prov, err := h.provisional(g.key)
+		if err != nil {
+			return err
+		}
+		if prov != nil {
+			cb.Append(Delete, prov)
+			if err := h.State.Store.Delete(h.ValuesID, provisionalKey(g.key)); err != nil {
+				return err
+			}
+		}
+	}
+	return h.save(g)
+}
+
+// merge folds aggregate ai's partial into the group's accumulator.
+func (h *HashAgg) merge(g *groupState, ai int, ap *aggPartial) error {
+	a := &h.Aggs[ai]
+	acc := &g.accs[ai]
+	n, _ := acc[0].(int64)
+	if h.usesMultiset(a) {
+		keys := make([]string, 0, len(ap.vals))
+		for k, d := range ap.vals {
+			if d.d != 0 {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		var gone []types.Datum
+		for _, k := range keys {
+			d := ap.vals[k]
+			before, after, err := h.bumpValue(g.key, ai, a.Arg.Type(), []byte(k), d.v, d.d)
+			if err != nil {
+				return err
+			}
+			if a.Distinct {
+				sign := int64(0)
+				switch {
+				case before == 0 && after > 0:
+					sign = 1
+				case before > 0 && after == 0:
+					sign = -1
+				}
+				if sign == 0 {
+					continue
+				}
+				n += sign
+				if a.Func == "sum" || a.Func == "avg" {
+					s, err := addAcc(acc[1], d.v, sign, h.accType(*a))
+					if err != nil {
+						return err
+					}
+					acc[1] = s
+				}
+			} else {
+				n += after - before
+			}
+			if a.Func == "min" || a.Func == "max" {
+				switch {
+				case after > 0 && (acc[1] == nil || better(a.Func, d.v, acc[1])):
+					acc[1] = d.v
+				case after == 0:
+					gone = append(gone, d.v)
+				}
+			}
+		}
+		for _, v := range gone {
+			if acc[1] != nil && types.Compare(v, acc[1]) == 0 {
+				ext, err := h.extreme(g.key, ai, *a)
+				if err != nil {
+					return err
+				}
+				acc[1] = ext
+				break
+			}
+		}
+	} else {
+		n += ap.n
+		switch a.Func {
+		case "sum", "avg":
+			if ap.sum != nil {
+				s, err := addAcc(acc[1], ap.sum, 1, h.accType(*a))
+				if err != nil {
+					return err
+				}
+				acc[1] = s
+			}
+		case "min", "max":
+			if ap.ext != nil && (acc[1] == nil || better(a.Func, ap.ext, acc[1])) {
+				acc[1] = ap.ext
+			}
+		}
+	}
+	acc[0] = n
+	if n == 0 {
+		acc[1] = nil
+	}
+	return nil
+}

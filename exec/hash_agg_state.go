@@ -1,0 +1,263 @@
+package exec
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/weir-db/weir/types"
+)
+
+// HashAgg state layout (keys within the operator's two tables):
+//
+//	GroupsID  group key                      group values, row count, per aggregate (values counted, running value)
+//	GroupsID  0xff 'w' 'm'                   watermark (big-endian int64)
+//	GroupsID  0xff 'l' 'a' 't' 'e'           late rows counted (big-endian int64)
+//	ValuesID  group key 0xfe agg(u16) value  multiplicity (varint), value
+//	ValuesID  group key 0xfd                 the provisional row last emitted early
+//
+// The group key is the memcomparable encoding of the group values, the
+// window column first, so a window's groups are contiguous and windows
+// sort by time: closing and purging them is a scan from the start.
+
+func (h *HashAgg) accTypes() []types.Type {
+	if h.accTs == nil {
+		ts := append([]types.Type(nil), h.groupTypesOf()...)
+		ts = append(ts, types.TInt8)
+		for _, a := range h.Aggs {
+			ts = append(ts, types.TInt8, h.accType(a))
+		}
+		h.accTs = ts
+	}
+	return h.accTs
+}
+
+func (h *HashAgg) groupTypesOf() []types.Type {
+	if h.groupTypes == nil {
+		h.groupTypes = []types.Type{}
+		for _, g := range h.Groups {
+			h.groupTypes = append(h.groupTypes, g.Type())
+		}
+	}
+	return h.groupTypes
+}
+
+// accType is the type of an aggregate's running value.
+func (h *HashAgg) accType(a AggSpec) types.Type {
+	switch a.Func {
+	case "sum":
+		return a.T
+	case "avg":
+		if a.T.Family == types.Numeric {
+			return types.NumericOf(a.Arg.Type().Scale)
+		}
+		return a.T
+	case "min", "max":
+		return a.T
+	}
+	return types.TInt8
+}
+
+// appendGroupKey encodes the group values, window column first.
+func (h *HashAgg) appendGroupKey(key []byte, vals []types.Datum) []byte {
+	if h.WindowGroup >= 0 {
+		key = types.AppendKey(key, h.Groups[h.WindowGroup].Type(), vals[h.WindowGroup], false)
+	}
+	for j, g := range h.Groups {
+		if j != h.WindowGroup {
+			key = types.AppendKey(key, g.Type(), vals[j], false)
+		}
+	}
+	return key
+}
+
+func (h *HashAgg) load(key []byte, vals []types.Datum) (*groupState, error) {
+	g := &groupState{key: key, accs: make([][2]types.Datum, len(h.Aggs))}
+	v, err := h.State.Store.Get(h.GroupsID, key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		g.vals = append([]types.Datum(nil), vals...)
+		if h.Scalar() {
+			g.old = h.output(g)
+		}
+		return g, nil
+	case err != nil:
+		return nil, err
+	}
+	if err := h.decodeGroup(g, v); err != nil {
+		return nil, err
+	}
+	if g.count > 0 || h.Scalar() {
+		g.old = h.output(g)
+	}
+	return g, nil
+}
+
+func (h *HashAgg) decodeGroup(g *groupState, v []byte) error {
+	row, err := types.DecodeRow(v, h.accTypes(), nil)
+	if err != nil {
+		return err
+	}
+	n := len(h.Groups)
+	g.vals = row[:n]
+	g.count = row[n].(int64)
+	if g.accs == nil {
+		g.accs = make([][2]types.Datum, len(h.Aggs))
+	}
+	for i := range h.Aggs {
+		g.accs[i] = [2]types.Datum{row[n+1+2*i], row[n+2+2*i]}
+	}
+	return nil
+}
+
+func (h *HashAgg) save(g *groupState) error {
+	if g.count == 0 && !h.Scalar() {
+		return h.State.Store.Delete(h.GroupsID, g.key)
+	}
+	row := append([]types.Datum(nil), g.vals...)
+	row = append(row, g.count)
+	for _, a := range g.accs {
+		row = append(row, a[0], a[1])
+	}
+	return h.State.Store.Set(h.GroupsID, g.key, types.AppendRow(nil, h.accTypes(), row))
+}
+
+func addAcc(acc, v types.Datum, sign int64, t types.Type) (types.Datum, error) {
+	switch t.Family {
+	case types.Int8:
+		x, _ := acc.(int64)
+		y := v.(int64) * sign
+		r := x + y
+		if (r > x) != (y > 0) {
+			return nil, types.Errorf(types.CodeNumericValueOutOfRange, "bigint out of range")
+		}
+		return r, nil
+	case types.Float8, types.Float4:
+		x, _ := acc.(float64)
+		return x + float64(sign)*v.(float64), nil
+	case types.Numeric:
+		x, ok := acc.(types.Decimal)
+		if !ok {
+			x = types.ZeroDecimal(t.Scale)
+		}
+		var y types.Decimal
+		switch vv := v.(type) {
+		case int64:
+			y = types.DecimalFromInt(vv)
+		case types.Decimal:
+			y = vv
+		}
+		y = y.Rescale(t.Scale)
+		if sign < 0 {
+			return types.Decimal{Coef: x.Coef.Sub(y.Coef), Scale: t.Scale}, nil
+		}
+		return types.Decimal{Coef: x.Coef.Add(y.Coef), Scale: t.Scale}, nil
+	case types.Interval:
+		x, _ := acc.(types.DInterval)
+		y := v.(types.DInterval)
+		s := int32(sign)
+		return types.DInterval{Months: x.Months + s*y.Months, Days: x.Days + s*y.Days, Micros: x.Micros + sign*y.Micros}, nil
+	}
+	return nil, types.Errorf(types.CodeFeatureNotSupported, "cannot sum values of type %s", t)
+}
+
+func (h *HashAgg) valuePrefix(gkey []byte, agg int) []byte {
+	p := append(append([]byte(nil), gkey...), 0xfe)
+	return binary.BigEndian.AppendUint16(p, uint16(agg))
+}
+
+func provisionalKey(gkey []byte) []byte { return append(append([]byte(nil), gkey...), 0xfd) }
+
+// bumpValue changes by delta the multiplicity of v (whose key encoding is
+// vkey) in aggregate agg's multiset and returns its multiplicity before
+// and after.
+func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v types.Datum, delta int64) (int64, int64, error) {
+	k := append(h.valuePrefix(gkey, agg), vkey...)
+	var before int64
+	old, err := h.State.Store.Get(h.ValuesID, k)
+	switch {
+	case err == nil:
+		before, _ = binary.Varint(old)
+	case !errors.Is(err, ErrNotFound):
+		return 0, 0, err
+	}
+	after := before + delta
+	if after < 0 {
+		return 0, 0, types.Errorf(types.CodeDataCorrupted, "aggregate received a retraction of a value it never counted")
+	}
+	if after == 0 {
+		return before, 0, h.State.Store.Delete(h.ValuesID, k)
+	}
+	val := binary.AppendVarint(nil, after)
+	val = types.AppendRow(val, []types.Type{t}, []types.Datum{v})
+	return before, after, h.State.Store.Set(h.ValuesID, k, val)
+}
+
+// extreme recomputes min or max from the multiset after the current one
+// was deleted.
+func (h *HashAgg) extreme(gkey []byte, agg int, a AggSpec) (types.Datum, error) {
+	var out types.Datum
+	stop := errors.New("stop")
+	err := h.State.Store.Scan(h.ValuesID, h.valuePrefix(gkey, agg), func(k, v []byte) error {
+		_, n := binary.Varint(v)
+		row, err := types.DecodeRow(v[n:], []types.Type{a.Arg.Type()}, nil)
+		if err != nil {
+			return err
+		}
+		out = row[0]
+		if a.Func == "min" {
+			return stop
+		}
+		return nil
+	})
+	if err != nil && err != stop {
+		return nil, err
+	}
+	return out, nil
+}
+
+// provisional reads the row last emitted early for a group (nil: none).
+func (h *HashAgg) provisional(gkey []byte) ([]types.Datum, error) {
+	v, err := h.State.Store.Get(h.ValuesID, provisionalKey(gkey))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return types.DecodeRow(v, h.OutTypes(), nil)
+}
+
+// output is a group's output row.
+func (h *HashAgg) output(g *groupState) []types.Datum {
+	out := append([]types.Datum(nil), g.vals...)
+	for i, a := range h.Aggs {
+		n, _ := g.accs[i][0].(int64)
+		switch a.Func {
+		case "count_star", "count":
+			out = append(out, n)
+		case "avg":
+			if n == 0 {
+				out = append(out, nil)
+				continue
+			}
+			switch s := g.accs[i][1].(type) {
+			case float64:
+				out = append(out, s/float64(n))
+			case types.Decimal:
+				cnt := types.DecimalFromInt(n)
+				out = append(out, DivideDecimal(s, cnt, DivScale(s, cnt)))
+			case types.DInterval:
+				out = append(out, types.DInterval{Micros: (s.Micros + int64(s.Days)*86400e6 + int64(s.Months)*30*86400e6) / n})
+			default:
+				out = append(out, nil)
+			}
+		default:
+			if n == 0 {
+				out = append(out, nil)
+			} else {
+				out = append(out, g.accs[i][1])
+			}
+		}
+	}
+	return out
+}
