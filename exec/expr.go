@@ -2,8 +2,8 @@ package exec
 
 import (
 	"math"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
