@@ -125,3 +125,70 @@ except ImportError:
 		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+func TestJDBC(t *testing.T) {
+	jar := "/usr/share/java/postgresql.jar"
+	if _, err := os.Stat(jar); err != nil {
+		t.Skip("libpostgresql-jdbc-java not installed")
+	}
+	if _, err := exec.LookPath("javac"); err != nil {
+		t.Skip("javac not installed")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "Meta.java")
+	os.WriteFile(src, []byte(`import java.sql.*;
+public class Meta {
+  public static void main(String[] a) throws Exception {
+    Connection c = DriverManager.getConnection("jdbc:postgresql://" + a[0] + "/weir?user=weir");
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2))");
+      s.execute("INSERT INTO items VALUES (1, 'a', 1.5), (2, 'b', NULL), (3, 'c', 3)");
+      s.execute("CREATE MATERIALIZED VIEW by_name AS SELECT name, count(*) AS n FROM items GROUP BY name");
+    }
+    DatabaseMetaData md = c.getMetaData();
+    System.out.println(md.getDatabaseProductName() + " " + md.getDatabaseMajorVersion());
+    try (ResultSet rs = md.getTables(null, "public", "%", new String[]{"TABLE", "MATERIALIZED VIEW"})) {
+      while (rs.next()) System.out.println("table " + rs.getString("TABLE_NAME") + " " + rs.getString("TABLE_TYPE"));
+    }
+    try (ResultSet rs = md.getColumns(null, "public", "items", "%")) {
+      while (rs.next()) System.out.println("column " + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME") + " " + rs.getString("IS_NULLABLE"));
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT id, price FROM items WHERE id >= ? ORDER BY id")) {
+      for (int i = 0; i < 6; i++) { // the driver switches to a named server-side statement after 5 runs
+        ps.setInt(1, 2);
+        StringBuilder sb = new StringBuilder("rows");
+        try (ResultSet rs = ps.executeQuery()) { while (rs.next()) sb.append(" ").append(rs.getInt(1)).append("=").append(rs.getBigDecimal(2)); }
+        if (i == 5) System.out.println(sb);
+      }
+    }
+    try (Statement s = c.createStatement()) {
+      s.executeQuery("SELECT nope FROM items");
+    } catch (SQLException e) {
+      System.out.println("error " + e.getSQLState());
+    }
+  }
+}
+`), 0o644)
+	if out, err := exec.Command("javac", "-cp", jar, "-d", dir, src).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir(), freeAddr(t))
+	defer func() { s.cmd.Process.Kill(); s.cmd.Wait() }()
+	out, err := exec.Command("java", "-cp", jar+":"+dir, "Meta", s.addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("java: %v\n%s", err, out)
+	}
+	want := `PostgreSQL 15
+table by_name MATERIALIZED VIEW
+table items TABLE
+column id int4 NO
+column name text NO
+column price numeric YES
+rows 2=null 3=3.00
+error 42703
+`
+	if string(out) != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
