@@ -9,6 +9,7 @@ import (
 	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
 	wlog "github.com/weir-db/weir/storage/log"
+	"github.com/weir-db/weir/storage/state"
 	"github.com/weir-db/weir/types"
 )
 
@@ -127,27 +128,55 @@ func (e *Engine) createStream(n *sql.CreateStream) error {
 // createWithTopic creates the object's topic, then commits its catalog
 // entry; recovery removes a topic whose entry never committed.
 func (e *Engine) createWithTopic(o *object, cfg wlog.TopicConfig) error {
+	created := false
+	err := e.commitNewObject(o, func(*state.Batch) error {
+		if _, err := e.log.CreateTopic(o.Topic, cfg); err != nil {
+			return types.Wrap(err, types.CodeIOError, "creating topic for %s", o.Name)
+		}
+		created = true
+		return nil
+	})
+	if err != nil && created {
+		e.log.DropTopic(o.Topic)
+	}
+	return err
+}
+
+// commitNewObject gives o an id block and commits its catalog entry,
+// together with whatever before writes into the same batch, then makes it
+// visible. The caller holds ddlMu.
+func (e *Engine) commitNewObject(o *object, before func(b *state.Batch) error) error {
 	b := e.st.NewBatch()
 	id, err := e.cat.allocate(b)
+	if err == nil {
+		o.ID = id
+		err = e.cat.put(b, o)
+	}
+	if err == nil && before != nil {
+		err = before(b)
+	}
 	if err != nil {
 		b.Close()
 		return err
 	}
-	o.ID = id
-	if err := e.cat.put(b, o); err != nil {
-		b.Close()
-		return err
-	}
-	if _, err := e.log.CreateTopic(o.Topic, cfg); err != nil {
-		b.Close()
-		return types.Wrap(err, types.CodeIOError, "creating topic for %s", o.Name)
-	}
 	if err := b.Commit(); err != nil {
-		e.log.DropTopic(o.Topic)
 		return err
 	}
 	e.cat.publish(o)
 	return nil
+}
+
+// dependencyNames lists the relations a statement read, once each.
+func dependencyNames(deps []*sql.Relation) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, d := range deps {
+		if !seen[d.Name] {
+			out = append(out, d.Name)
+			seen[d.Name] = true
+		}
+	}
+	return out
 }
 
 func (e *Engine) createTable(n *sql.CreateTable) error {
@@ -185,29 +214,9 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	}
 	if !n.Materialized {
 		// A view is its query, bound again wherever it is used.
-		o := &object{Name: n.Name, Kind: sql.RelView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1}
-		seen := map[string]bool{}
-		for _, d := range n.Deps {
-			if !seen[d.Name] {
-				o.Deps = append(o.Deps, d.Name)
-				seen[d.Name] = true
-			}
-		}
-		b := e.st.NewBatch()
-		var err error
-		if o.ID, err = e.cat.allocate(b); err != nil {
-			b.Close()
-			return err
-		}
-		if err := e.cat.put(b, o); err != nil {
-			b.Close()
-			return err
-		}
-		if err := b.Commit(); err != nil {
-			return err
-		}
-		e.cat.publish(o)
-		return nil
+		o := &object{Name: n.Name, Kind: sql.RelView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,
+			Deps: dependencyNames(n.Deps)}
+		return e.commitNewObject(o, nil)
 	}
 	plan, err := planner.PlanView(n.Query, n.Emit)
 	if err != nil {
@@ -216,27 +225,11 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	if plan.Source == nil {
 		return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a source")
 	}
-	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1}
-	seen := map[string]bool{}
-	for _, d := range n.Deps {
-		if !seen[d.Name] {
-			o.Deps = append(o.Deps, d.Name)
-			seen[d.Name] = true
-		}
-	}
-	b := e.st.NewBatch()
-	if o.ID, err = e.cat.allocate(b); err != nil {
-		b.Close()
+	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,
+		Deps: dependencyNames(n.Deps)}
+	if err := e.commitNewObject(o, nil); err != nil {
 		return err
 	}
-	if err := e.cat.put(b, o); err != nil {
-		b.Close()
-		return err
-	}
-	if err := b.Commit(); err != nil {
-		return err
-	}
-	e.cat.publish(o)
 	f, err := e.newDataflow(o, plan)
 	if err != nil {
 		e.dropObject(o)

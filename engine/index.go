@@ -6,6 +6,7 @@ import (
 	"github.com/weir-db/weir/exec"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/storage/encoding"
+	"github.com/weir-db/weir/storage/state"
 	"github.com/weir-db/weir/types"
 )
 
@@ -28,17 +29,6 @@ func (e *Engine) createIndex(n *sql.CreateIndex) error {
 	o := &object{Name: n.Name, Kind: sql.RelIndex, Table: rel.Name, IndexCols: n.Columns, IndexDesc: n.Desc,
 		WatermarkCol: -1, KeyCol: -1, Deps: []string{rel.Name}}
 	ts := rel.types()
-	b := e.st.NewBatch()
-	id, err := e.cat.allocate(b)
-	if err != nil {
-		b.Close()
-		return err
-	}
-	o.ID = id
-	if err := e.cat.put(b, o); err != nil {
-		b.Close()
-		return err
-	}
 	switch rel.Kind {
 	case sql.RelTable:
 		// Writers hold the table lock, so the backfill and the catalog
@@ -46,19 +36,12 @@ func (e *Engine) createIndex(n *sql.CreateIndex) error {
 		mu := e.tableLock(rel.Name)
 		mu.Lock()
 		defer mu.Unlock()
-		err := e.scanTable(rel, func(row []types.Datum) error {
-			pk := e.pkKey(rel, row)
-			return b.Set(id, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, pk), pk)
+		return e.commitNewObject(o, func(b *state.Batch) error {
+			return e.scanTable(rel, func(row []types.Datum) error {
+				pk := e.pkKey(rel, row)
+				return b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, pk), pk)
+			})
 		})
-		if err != nil {
-			b.Close()
-			return err
-		}
-		if err := b.Commit(); err != nil {
-			return err
-		}
-		e.cat.publish(o)
-		return nil
 	case sql.RelMaterializedView:
 		// Stop the view, index its committed rows, restart it with the index.
 		e.mu.Lock()
@@ -67,28 +50,21 @@ func (e *Engine) createIndex(n *sql.CreateIndex) error {
 		if f != nil {
 			f.stop()
 		}
-		err := e.st.Scan(rel.ID, nil, func(k, v []byte) error {
-			row, _, err := exec.DecodeViewRow(v, ts)
-			if err != nil {
-				return err
-			}
-			rk := append([]byte(nil), k...)
-			return b.Set(id, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, rk), rk)
+		err := e.commitNewObject(o, func(b *state.Batch) error {
+			return e.st.Scan(rel.ID, nil, func(k, v []byte) error {
+				row, _, err := exec.DecodeViewRow(v, ts)
+				if err != nil {
+					return err
+				}
+				rk := append([]byte(nil), k...)
+				return b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, rk), rk)
+			})
 		})
-		if err == nil {
-			err = b.Commit()
-		} else {
-			b.Close()
-		}
-		if err == nil {
-			e.cat.publish(o)
-		}
 		if rerr := e.startView(rel); rerr != nil && err == nil {
 			err = rerr
 		}
 		return err
 	}
-	b.Close()
 	return types.Errorf(types.CodeWrongObjectType, "cannot create index on %s \"%s\"", rel.Kind, rel.Name)
 }
 

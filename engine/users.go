@@ -22,21 +22,7 @@ func (e *Engine) createUser(n *sql.CreateUser) error {
 	if n.Password != nil {
 		o.Secret = pgwire.NewSCRAMSecret(*n.Password).String()
 	}
-	b := e.st.NewBatch()
-	var err error
-	if o.ID, err = e.cat.allocate(b); err != nil {
-		b.Close()
-		return err
-	}
-	if err := e.cat.put(b, o); err != nil {
-		b.Close()
-		return err
-	}
-	if err := b.Commit(); err != nil {
-		return err
-	}
-	e.cat.publish(o)
-	return nil
+	return e.commitNewObject(o, nil)
 }
 
 func (e *Engine) dropUser(n *sql.DropUser) error {
