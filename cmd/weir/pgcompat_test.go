@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -101,6 +102,26 @@ CREATE MATERIALIZED VIEW by_owner AS SELECT owner, count(*) AS n FROM accounts G
 		t.Logf("%s:\n%s", cmd, got)
 		if got != want {
 			t.Errorf("%s differs from PostgreSQL 15\n--- weir:\n%s\n--- postgres:\n%s", cmd, got, want)
+		}
+	}
+}
+
+// TestSelectSuitesMatchPostgres runs Weir's plain-SQL suites
+// (sqllogictest/testdata/select) against a real PostgreSQL 15, so their
+// expected results are PostgreSQL's, not only Weir's.
+func TestSelectSuitesMatchPostgres(t *testing.T) {
+	pg := startPostgres(t)
+	bin := buildBinary(t)
+	files, _ := filepath.Glob(filepath.Join("..", "..", "sqllogictest", "testdata", "select", "*.slt"))
+	if len(files) == 0 {
+		t.Fatal("no select suites")
+	}
+	for i, f := range files {
+		db := fmt.Sprintf("compat%d", i)
+		psqlRun(t, pg, "postgres", "CREATE DATABASE "+db+";\n")
+		out, err := exec.Command(bin, "slt", "--addr", "postgres://weir@"+pg+"/"+db+"?sslmode=disable", f).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s against PostgreSQL 15: %v\n%s", f, err, out)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/weir-db/weir/sqllogictest"
@@ -14,7 +15,7 @@ import (
 // against a running server with --addr.
 func slt(args []string) error {
 	fs := flag.NewFlagSet("slt", flag.ContinueOnError)
-	addr := fs.String("addr", "", "run against a PostgreSQL-wire server at HOST:PORT instead of in-process")
+	addr := fs.String("addr", "", "run against a PostgreSQL-wire server at HOST:PORT (or a postgres:// URL) instead of in-process")
 	timeout := fs.Duration("timeout", 30*time.Second, "per-record timeout")
 	verbose := fs.Bool("v", false, "report every record")
 	if err := fs.Parse(args); err != nil {
@@ -31,7 +32,11 @@ func slt(args []string) error {
 		var res sqllogictest.Result
 		var err error
 		if *addr != "" {
-			res, err = sqllogictest.RunFile(ctx, sqllogictest.NewPGOpener("postgres://weir@"+*addr+"/weir?sslmode=disable"), f, opts)
+			url := *addr
+			if !strings.Contains(url, "://") {
+				url = "postgres://weir@" + url + "/weir?sslmode=disable"
+			}
+			res, err = sqllogictest.RunFile(ctx, sqllogictest.NewPGOpener(url), f, opts)
 		} else {
 			te, terr := sqllogictest.NewTempEngine()
 			if terr != nil {
