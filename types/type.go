@@ -264,6 +264,8 @@ func ParseTypeName(name string) (Type, error) {
 	s = strings.ReplaceAll(s, " . ", ".")
 	s = strings.TrimPrefix(s, "pg_catalog.")
 	s = strings.ReplaceAll(s, " (", "(")
+	s = strings.ReplaceAll(s, " [ ]", "[]")
+	s = strings.ReplaceAll(s, " []", "[]")
 	if strings.HasSuffix(s, "[]") || strings.HasPrefix(s, "_") && s != "_" {
 		// Weir has no array type yet: arrays (catalog columns, casts in
 		// clients' catalog queries) travel as PostgreSQL's array text form.
