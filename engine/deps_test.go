@@ -18,6 +18,7 @@ var allowedImports = map[string][]string{
 	"storage/state":    {"storage/encoding"},
 	"windowing":        {"storage/encoding"},
 	"exec":             {"types", "windowing", "storage/encoding", "storage/state", "storage/log"},
+	"exec/nexmark":     {},
 	"sql":              {"types"},
 	"planner":          {"sql", "windowing", "types"},
 	"pgwire":           {"types"},
