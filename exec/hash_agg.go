@@ -59,7 +59,10 @@ type HashAgg struct {
 	// Late counts rows dropped because their window had expired (once per
 	// window a HOP row missed). It is persisted with the state.
 	Late int64
+	// CacheGroups bounds the groups kept decoded in memory (0: a default).
+	CacheGroups int
 
+	hot        hotState
 	wm         counter
 	late       counter
 	groupTypes []types.Type
@@ -79,6 +82,9 @@ type groupState struct {
 	count int64
 	accs  [][2]types.Datum // per aggregate: values counted, running value
 	old   []types.Datum    // output before this chunk (nil: absent)
+	// cached and indexed say the group is in the hot state's cache and
+	// window index, so saving it need not add it again.
+	cached, indexed bool
 }
 
 // OutTypes is the output schema: group columns, then aggregates.
@@ -197,13 +203,5 @@ func rowsEqual(a, b []types.Datum) bool {
 // runtime calls it after discarding a failed epoch.
 func (h *HashAgg) Reset() {
 	h.wm.loaded, h.late.loaded = false, false
-}
-
-// Report implements Reporter.
-func (h *HashAgg) Report() OperatorReport {
-	wm := h.wm.v
-	if !h.wm.loaded {
-		wm = windowing.NoWatermark
-	}
-	return OperatorReport{Name: "HashAgg", Late: h.Late, Watermark: wm}
+	h.hot = hotState{}
 }

@@ -3,6 +3,9 @@ package exec
 import (
 	"sort"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/weir-db/weir/storage/encoding"
+
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
 )
@@ -72,7 +75,7 @@ func markColumns(e Expr, need []bool) bool {
 			return false
 		}
 		need[x.Idx] = true
-	case *Const:
+	case *Const, *ProcTime:
 	case *Cast:
 		return markColumns(x.E, need)
 	case *Call:
@@ -130,36 +133,79 @@ func (h *HashAgg) local(c *Chunk) (map[string]*partial, []string, error) {
 	row := make([]types.Datum, len(c.Types))
 	vals := make([]types.Datum, len(h.Groups))
 	var key, vkey []byte
+	fast := h.fastKeys(c)
+	needRow := fast == nil || h.LateSink != nil
+	for ai := range h.Aggs {
+		if h.Aggs[ai].Func != "count_star" || h.Aggs[ai].Filter != nil {
+			needRow = true
+		}
+	}
 	for i := 0; i < c.Len(); i++ {
-		h.readRow(c, i, row)
-		for j, g := range h.Groups {
-			v, err := g.EvalRow(row)
-			if err != nil {
-				return nil, nil, err
+		var p *partial
+		if fast != nil {
+			// Group columns read straight from their arrays; values are
+			// decoded only for a group's first row in the chunk.
+			var end int64
+			if h.WindowGroup >= 0 {
+				if fast.window.IsNull(i) {
+					h.Late++
+					continue
+				}
+				end = int64(fast.window.Value(i)) + h.WindowEndDelta
+				if pol.Expired(end, h.wm.v) {
+					h.Late++
+					if h.LateSink != nil {
+						h.readRow(c, i, row)
+						h.LateSink.Add(h.lateWindow(end), row)
+					}
+					continue
+				}
 			}
-			vals[j] = v
-		}
-		var end int64
-		if h.WindowGroup >= 0 {
-			w := vals[h.WindowGroup]
-			if w == nil {
-				// A row in no window can never be emitted by time.
-				h.Late++
-				continue
+			key = key[:0]
+			for _, r := range fast.order {
+				key = r(key, i)
 			}
-			end = int64(w.(types.DTimestamp)) + h.WindowEndDelta
-			if pol.Expired(end, h.wm.v) {
-				h.Late++
-				h.LateSink.Add(h.lateWindow(end), row)
-				continue
+			if p = parts[string(key)]; p == nil {
+				for j, g := range h.Groups {
+					vals[j] = types.GetDatum(c.Rec.Column(g.(*ColRef).Idx), g.Type(), i)
+				}
+				p = &partial{key: append([]byte{}, key...), vals: append([]types.Datum(nil), vals...), end: end, aggs: make([]aggPartial, len(h.Aggs))}
+				parts[string(key)] = p
+				order = append(order, string(key))
 			}
-		}
-		key = h.appendGroupKey(key[:0], vals)
-		p := parts[string(key)]
-		if p == nil {
-			p = &partial{key: append([]byte{}, key...), vals: append([]types.Datum(nil), vals...), end: end, aggs: make([]aggPartial, len(h.Aggs))}
-			parts[string(key)] = p
-			order = append(order, string(key))
+			if needRow {
+				h.readRow(c, i, row)
+			}
+		} else {
+			h.readRow(c, i, row)
+			for j, g := range h.Groups {
+				v, err := g.EvalRow(row)
+				if err != nil {
+					return nil, nil, err
+				}
+				vals[j] = v
+			}
+			var end int64
+			if h.WindowGroup >= 0 {
+				w := vals[h.WindowGroup]
+				if w == nil {
+					// A row in no window can never be emitted by time.
+					h.Late++
+					continue
+				}
+				end = int64(w.(types.DTimestamp)) + h.WindowEndDelta
+				if pol.Expired(end, h.wm.v) {
+					h.Late++
+					h.LateSink.Add(h.lateWindow(end), row)
+					continue
+				}
+			}
+			key = h.appendGroupKey(key[:0], vals)
+			if p = parts[string(key)]; p == nil {
+				p = &partial{key: append([]byte{}, key...), vals: append([]types.Datum(nil), vals...), end: end, aggs: make([]aggPartial, len(h.Aggs))}
+				parts[string(key)] = p
+				order = append(order, string(key))
+			}
 		}
 		sign := c.Ops[i].Sign()
 		p.rows += sign
@@ -220,7 +266,10 @@ func (h *HashAgg) local(c *Chunk) (map[string]*partial, []string, error) {
 // global is the second phase for one group: merge its partial into state
 // and append the output change the policy calls for.
 func (h *HashAgg) global(p *partial, cb *ChunkBuilder) error {
-	g, err := h.load(p.key, p.vals)
+	// The view holds the group's current row unless it is an open window
+	// under EMIT ON WINDOW CLOSE: only then is the old row needed.
+	correct := !h.EmitOnClose || h.WindowGroup >= 0 && h.policy().Closed(p.end, h.wm.v)
+	g, err := h.load(p.key, p.vals, correct)
 	if err != nil {
 		return err
 	}
@@ -233,15 +282,15 @@ func (h *HashAgg) global(p *partial, cb *ChunkBuilder) error {
 			return err
 		}
 	}
-	var now []types.Datum
-	if g.count > 0 || h.Scalar() {
-		now = h.output(g)
-	}
+	alive := g.count > 0 || h.Scalar()
 	switch {
-	case !h.EmitOnClose || h.WindowGroup >= 0 && h.policy().Closed(p.end, h.wm.v):
-		// The view holds the group's current row: correct it.
+	case correct:
+		var now []types.Datum
+		if alive {
+			now = h.output(g)
+		}
 		emitDiff(cb, g.old, now)
-	case h.EarlyFire && now == nil:
+	case h.EarlyFire && !alive:
 		// The group vanished before its window closed (a session merged
 		// away, a retraction): take back its provisional row now.
 		prov, err := h.provisional(g.key)
@@ -341,4 +390,75 @@ func (h *HashAgg) merge(g *groupState, ai int, ap *aggPartial) error {
 		acc[1] = nil
 	}
 	return nil
+}
+
+// fastGroupKeys reads group keys straight from Arrow arrays, for group
+// expressions that are plain columns of common types; the bytes equal
+// appendGroupKey's.
+type fastGroupKeys struct {
+	window *array.Timestamp // the window column, when windowed
+	order  []func(buf []byte, i int) []byte
+}
+
+func (h *HashAgg) fastKeys(c *Chunk) *fastGroupKeys {
+	f := &fastGroupKeys{}
+	reader := func(g Expr) func([]byte, int) []byte {
+		cr, ok := g.(*ColRef)
+		if !ok || cr.Idx >= len(c.Types) {
+			return nil
+		}
+		switch a := c.Rec.Column(cr.Idx).(type) {
+		case *array.Timestamp:
+			return func(buf []byte, i int) []byte {
+				if a.IsNull(i) {
+					return encoding.AppendNull(buf)
+				}
+				return encoding.AppendInt(buf, int64(a.Value(i)))
+			}
+		case *array.Int64:
+			return func(buf []byte, i int) []byte {
+				if a.IsNull(i) {
+					return encoding.AppendNull(buf)
+				}
+				return encoding.AppendInt(buf, a.Value(i))
+			}
+		case *array.Int32:
+			return func(buf []byte, i int) []byte {
+				if a.IsNull(i) {
+					return encoding.AppendNull(buf)
+				}
+				return encoding.AppendInt(buf, int64(a.Value(i)))
+			}
+		case *array.String:
+			return func(buf []byte, i int) []byte {
+				if a.IsNull(i) {
+					return encoding.AppendNull(buf)
+				}
+				return encoding.AppendString(buf, a.Value(i))
+			}
+		}
+		return nil
+	}
+	if h.WindowGroup >= 0 {
+		cr, ok := h.Groups[h.WindowGroup].(*ColRef)
+		if !ok || cr.Idx >= len(c.Types) {
+			return nil
+		}
+		if f.window, ok = c.Rec.Column(cr.Idx).(*array.Timestamp); !ok {
+			return nil
+		}
+		r := reader(h.Groups[h.WindowGroup])
+		f.order = append(f.order, r)
+	}
+	for j, g := range h.Groups {
+		if j == h.WindowGroup {
+			continue
+		}
+		r := reader(g)
+		if r == nil {
+			return nil
+		}
+		f.order = append(f.order, r)
+	}
+	return f
 }

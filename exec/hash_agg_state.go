@@ -70,25 +70,50 @@ func (h *HashAgg) appendGroupKey(key []byte, vals []types.Datum) []byte {
 	return key
 }
 
-func (h *HashAgg) load(key []byte, vals []types.Datum) (*groupState, error) {
-	g := &groupState{key: key, accs: make([][2]types.Datum, len(h.Aggs))}
+// load reads a group for the global phase (a group not in state starts
+// empty); with withOld, its output before the chunk goes in g.old.
+func (h *HashAgg) load(key []byte, vals []types.Datum, withOld bool) (*groupState, error) {
+	g, err := h.group(key)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
+		g = &groupState{key: key, accs: make([][2]types.Datum, len(h.Aggs)), vals: append([]types.Datum(nil), vals...)}
+	}
+	g.old = nil
+	if withOld && (g.count > 0 || h.Scalar()) {
+		g.old = h.output(g)
+	}
+	return g, nil
+}
+
+// group returns a group from the cache or the state table (nil: absent).
+func (h *HashAgg) group(key []byte) (*groupState, error) {
+	if g := h.cached(key); g != nil {
+		return g, nil
+	}
+	if h.WindowGroup >= 0 {
+		if _, ok := windowOf(key); ok {
+			if err := h.ensureIndex(); err != nil {
+				return nil, err
+			}
+			if !h.indexHas(key) {
+				return nil, nil
+			}
+		}
+	}
 	v, err := h.State.Store.Get(h.GroupsID, key)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		g.vals = append([]types.Datum(nil), vals...)
-		if h.Scalar() {
-			g.old = h.output(g)
-		}
-		return g, nil
+		return nil, nil
 	case err != nil:
 		return nil, err
 	}
+	g := &groupState{key: append([]byte(nil), key...), indexed: h.hot.indexed}
 	if err := h.decodeGroup(g, v); err != nil {
 		return nil, err
 	}
-	if g.count > 0 || h.Scalar() {
-		g.old = h.output(g)
-	}
+	h.cache(g)
 	return g, nil
 }
 
@@ -111,12 +136,22 @@ func (h *HashAgg) decodeGroup(g *groupState, v []byte) error {
 
 func (h *HashAgg) save(g *groupState) error {
 	if g.count == 0 && !h.Scalar() {
+		h.uncache(g.key)
+		if h.WindowGroup >= 0 && h.hot.indexed {
+			h.indexRemove(g.key)
+			g.indexed = false
+		}
 		return h.State.Store.Delete(h.GroupsID, g.key)
 	}
 	row := append([]types.Datum(nil), g.vals...)
 	row = append(row, g.count)
 	for _, a := range g.accs {
 		row = append(row, a[0], a[1])
+	}
+	h.cache(g)
+	if h.WindowGroup >= 0 && h.hot.indexed && !g.indexed {
+		h.indexAdd(g.key)
+		g.indexed = true
 	}
 	return h.State.Store.Set(h.GroupsID, g.key, types.AppendRow(nil, h.accTypes(), row))
 }

@@ -22,6 +22,28 @@ func (w *Hop) Process(m Message) ([]Message, error) {
 		return []Message{m}, nil
 	}
 	c := m.Chunk
+	if ts, ok := timeValues(c, w.TimeCol); ok {
+		// Every row is in size/slide windows: one block of rows per
+		// window rank, each the input with its window bounds, concatenated
+		// into one chunk so the aggregation pre-aggregates all of it.
+		k := w.Size / w.Slide
+		parts := make([]*Chunk, 0, k)
+		for j := k - 1; j >= 0; j-- {
+			back := j * w.Slide
+			parts = append(parts, withWindowCols(c, ts, w.Size, func(t int64) int64 {
+				return windowing.TumbleStart(t, w.Slide, w.Offset) - back
+			}))
+		}
+		oc, err := concatChunks(parts)
+		for _, p := range parts {
+			p.Release()
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []Message{{Chunk: oc}}, nil
+	}
+	// NULL times: rows in no window are dropped, row by row.
 	outTypes := append(append([]types.Type(nil), c.Types...), types.TTimestamp, types.TTimestamp)
 	out := NewChunkBuilder(outTypes)
 	row := make([]types.Datum, 0, len(outTypes))

@@ -30,19 +30,6 @@ func (s *LateSink) Add(w windowing.Span, row []types.Datum) {
 	s.Rows = append(s.Rows, LateRow{Window: w, Row: append([]types.Datum(nil), row...)})
 }
 
-// Reporter is an operator that reports its progress to the system tables
-// (weir_catalog.view_operators).
-type Reporter interface {
-	Report() OperatorReport
-}
-
-// OperatorReport is one operator's counters as of its last message.
-type OperatorReport struct {
-	Name      string // EXPLAIN-style name, e.g. "HashAgg"
-	Late      int64  // rows dropped (and counted) because their window had expired
-	Watermark int64  // windowing.NoWatermark before the first
-}
-
 // counter is a persisted int64 in an operator's state table, under a key
 // no row key can take (row keys never start with 0xff).
 type counter struct {
@@ -72,4 +59,27 @@ func (c *counter) load(s StateStore, id uint32, def int64) error {
 
 func (c *counter) store(s StateStore, id uint32) error {
 	return s.Set(id, c.key, binary.BigEndian.AppendUint64(nil, uint64(c.v)))
+}
+
+// ReadCounters reads an operator's committed late count and watermark
+// from its counter table (HashAgg's GroupsID, SessionWindow's ID), for
+// the system tables.
+func ReadCounters(get func(id uint32, k []byte) ([]byte, error), id uint32) (late, wm int64, err error) {
+	read := func(k []byte, def int64) (int64, error) {
+		v, err := get(id, k)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return def, nil
+		case err != nil:
+			return 0, err
+		case len(v) != 8:
+			return 0, types.Errorf(types.CodeDataCorrupted, "operator counter %q is corrupt", k)
+		}
+		return int64(binary.BigEndian.Uint64(v)), nil
+	}
+	if late, err = read(lateKey, 0); err != nil {
+		return 0, 0, err
+	}
+	wm, err = read(watermarkKey, windowing.NoWatermark)
+	return late, wm, err
 }

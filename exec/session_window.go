@@ -106,15 +106,6 @@ var horizonKey = []byte{0xff, 'h', 'z'}
 // Reset implements Resetter.
 func (w *SessionWindow) Reset() { w.wm.loaded, w.late.loaded, w.horizon.loaded = false, false, false }
 
-// Report implements Reporter.
-func (w *SessionWindow) Report() OperatorReport {
-	wm := w.wm.v
-	if !w.wm.loaded {
-		wm = windowing.NoWatermark
-	}
-	return OperatorReport{Name: "SessionWindow", Late: w.Late, Watermark: wm}
-}
-
 // Process implements Operator.
 func (w *SessionWindow) Process(m Message) ([]Message, error) {
 	if err := w.loadCounters(); err != nil {

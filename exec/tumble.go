@@ -19,6 +19,10 @@ func (w *Tumble) Process(m Message) ([]Message, error) {
 		return []Message{m}, nil
 	}
 	c := m.Chunk
+	if ts, ok := timeValues(c, w.TimeCol); ok {
+		return []Message{{Chunk: withWindowCols(c, ts, w.Size, func(t int64) int64 { return windowing.TumbleStart(t, w.Size, w.Offset) })}}, nil
+	}
+	// NULL times: rows in no window are dropped, row by row.
 	outTypes := append(append([]types.Type(nil), c.Types...), types.TTimestamp, types.TTimestamp)
 	out := NewChunkBuilder(outTypes)
 	row := make([]types.Datum, 0, len(outTypes))

@@ -1,27 +1,29 @@
 package planner
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/types"
+	"github.com/weir-db/weir/windowing"
 )
 
 // Emits describes the changes an edge carries.
 type Emits uint8
 
-// Edge kinds.
+// Edge kinds, from cheapest to consume to dearest.
 const (
-	AppendOnly Emits = iota // inserts only
-	Retracting              // inserts, deletes and update pairs
+	// AppendOnly edges carry inserts only.
+	AppendOnly Emits = iota
+	// Upsert edges carry changes of rows identified by a key (a table's
+	// primary key, an aggregation's group columns): each key has at most
+	// one live row, so a consumer may apply them by key.
+	Upsert
+	// Retracting edges carry inserts, deletes and update pairs of rows
+	// that need not be unique: a consumer must match whole rows.
+	Retracting
 )
 
 func (e Emits) String() string {
-	if e == AppendOnly {
-		return "append-only"
-	}
-	return "retracting"
+	return [...]string{"append-only", "upsert", "retracting"}[e]
 }
 
 // Plan is a linear dataflow: rows from Source (or Values) through Steps.
@@ -30,7 +32,33 @@ type Plan struct {
 	Values *sql.Values
 	Steps  []Step
 	Cols   []sql.Column
-	Emits  Emits
+	// SourceEmits is what the source edge carries; Edges[i] what step i
+	// emits; Emits what the view's output carries, and Key the output
+	// columns that identify an upsert output's rows.
+	SourceEmits Emits
+	Edges       []Emits
+	Emits       Emits
+	Key         []int
+	// Policy is the view's emit policy; Policy.EarlyEvery is the
+	// processing time between provisional firings the runtime drives.
+	Policy windowing.Policy
+	// Late is where rows past the allowed lateness go (nil: only counted).
+	Late *LateSpec
+	// ProcTime is set when the plan reads proctime(): the runtime supplies
+	// processing time. ProcTimeWatermark is set when its window runs on
+	// processing time: the runtime's clock, not the source, drives the
+	// watermark.
+	ProcTime, ProcTimeWatermark bool
+}
+
+// LateSpec is a LATE ROWS INTO target: a stream whose rows are the view's
+// name, the window the row missed, then the late row's columns.
+type LateSpec struct {
+	Into string
+	Cols []sql.Column
+	// Row lists, for each column after the first three, its index in the
+	// input row of the operator that finds rows late.
+	Row []int
 }
 
 // Step is one operator of a plan.
@@ -48,15 +76,44 @@ type TumbleStep struct {
 	Size, Offset int64
 }
 
-// AggStep groups and aggregates.
+// HopStep appends window_start and window_end, once per HOP window
+// holding the row.
+type HopStep struct {
+	TimeCol             int
+	Size, Slide, Offset int64
+}
+
+// SessionStep appends window_start and window_end of each row's session,
+// sessions being per Keys (input columns; the aggregation's group
+// columns), retracting rows whose session changes.
+type SessionStep struct {
+	TimeCol       int
+	Gap           int64
+	Keys          []int
+	AllowLateness int64
+	// FindsLate is set when the step decides lateness (its window runs on
+	// a watermark).
+	FindsLate bool
+}
+
+// AggStep groups and aggregates. Aggregation is two-phase: each chunk is
+// pre-aggregated per group in memory (local) before state is touched
+// (global).
 type AggStep struct {
 	Groups []sql.Expr
 	Aggs   []sql.AggCall
 	// WindowGroup is the index in Groups of a window column (-1: none), and
-	// WindowEndDelta what to add to it to get the window's end.
+	// WindowEndDelta what to add to it to get the window's end;
+	// WindowSize the window's length (0 for sessions).
 	WindowGroup    int
 	WindowEndDelta int64
+	WindowSize     int64
 	EmitOnClose    bool
+	EarlyFire      bool
+	AllowLateness  int64
+	// AppendOnlyInput lets min and max keep a running value instead of a
+	// multiset.
+	AppendOnlyInput bool
 }
 
 // SortStep orders the final result (interactive queries only).
@@ -68,47 +125,29 @@ type LimitStep struct{ Count, Offset int64 }
 func (*FilterStep) step()  {}
 func (*ProjectStep) step() {}
 func (*TumbleStep) step()  {}
+func (*HopStep) step()     {}
+func (*SessionStep) step() {}
 func (*AggStep) step()     {}
 func (*SortStep) step()    {}
 func (*LimitStep) step()   {}
 
-// windowCol records that a column carries a window bound.
-type windowCol struct {
-	isStart bool
-	size    int64
-}
-
-type builder struct {
-	plan *Plan
-	// wcols maps current column positions to window columns.
-	wcols map[int]windowCol
-	emits Emits
-	// continuous is set for materialized views.
-	continuous bool
-	watermark  bool // the source carries a watermark
-}
-
 // PlanView plans a materialized view's dataflow.
 func PlanView(q *sql.Query, emit sql.Emit) (*Plan, error) {
-	b := &builder{plan: &Plan{Cols: q.Cols}, continuous: true}
+	if emit.Policy != sql.EmitOnWindowClose && (emit.EarlyEvery != 0 || emit.AllowLateness != 0 || emit.LateRowsInto != "") {
+		return nil, types.Errorf(types.CodeInvalidObjectDefinition, "EARLY EVERY, ALLOW LATENESS and LATE ROWS INTO need EMIT ON WINDOW CLOSE")
+	}
+	if emit.EarlyEvery < 0 {
+		return nil, types.Errorf(types.CodeInvalidParameterValue, "EARLY EVERY must be a positive interval")
+	}
+	if emit.AllowLateness < 0 {
+		return nil, types.Errorf(types.CodeInvalidParameterValue, "ALLOW LATENESS must not be negative")
+	}
+	b := &builder{plan: &Plan{Cols: q.Cols}, continuous: true, emit: emit}
 	if err := b.build(q.Rel); err != nil {
 		return nil, err
 	}
-	if emit.Policy == sql.EmitOnWindowClose {
-		var agg *AggStep
-		for _, s := range b.plan.Steps {
-			if a, ok := s.(*AggStep); ok {
-				agg = a
-			}
-		}
-		switch {
-		case agg == nil || agg.WindowGroup < 0:
-			return nil, types.Errorf(types.CodeInvalidObjectDefinition, "EMIT ON WINDOW CLOSE requires an aggregation grouped by window_start or window_end")
-		case !b.watermark:
-			return nil, types.Errorf(types.CodeInvalidObjectDefinition, "EMIT ON WINDOW CLOSE requires a source with a WATERMARK")
-		}
-		agg.EmitOnClose = true
-		b.emits = AppendOnly
+	if err := b.finishEmit(); err != nil {
+		return nil, err
 	}
 	for _, s := range b.plan.Steps {
 		if _, ok := s.(*SortStep); ok {
@@ -119,6 +158,7 @@ func PlanView(q *sql.Query, emit sql.Emit) (*Plan, error) {
 		}
 	}
 	b.plan.Emits = b.emits
+	b.plan.Key = b.key
 	return b.plan, nil
 }
 
@@ -130,146 +170,63 @@ func PlanQuery(q *sql.Query) (*Plan, error) {
 		return nil, err
 	}
 	b.plan.Emits = b.emits
+	b.plan.Key = b.key
 	return b.plan, nil
 }
 
-func (b *builder) add(s Step) { b.plan.Steps = append(b.plan.Steps, s) }
-
-func (b *builder) build(r sql.Rel) error {
-	switch n := r.(type) {
-	case *sql.Scan:
-		switch n.Relation.Kind {
-		case sql.RelStream:
-			b.emits = AppendOnly
-			b.watermark = n.Relation.WatermarkCol >= 0
-		case sql.RelTable:
-			b.emits = Retracting
-		case sql.RelMaterializedView:
-			if b.continuous {
-				return types.Errorf(types.CodeFeatureNotSupported, "materialized views over materialized views are not supported yet")
+// finishEmit applies the view's emit policy to its windowed aggregation
+// and works out what the output emits.
+func (b *builder) finishEmit() error {
+	p := b.plan
+	p.Policy = windowing.Policy{OnClose: b.emit.Policy == sql.EmitOnWindowClose, EarlyEvery: b.emit.EarlyEvery, AllowLateness: b.emit.AllowLateness}
+	var agg *AggStep
+	for _, s := range p.Steps {
+		if a, ok := s.(*AggStep); ok {
+			agg = a
+		}
+	}
+	if !p.Policy.OnClose {
+		return nil
+	}
+	switch {
+	case agg == nil || agg.WindowGroup < 0 && !b.windowed:
+		return types.Errorf(types.CodeInvalidObjectDefinition, "EMIT ON WINDOW CLOSE requires an aggregation grouped by window_start or window_end")
+	case agg.WindowGroup < 0 && b.windowed:
+		return types.Errorf(types.CodeInvalidObjectDefinition, "EMIT ON WINDOW CLOSE requires a source with a WATERMARK on the window's time column (or a proctime() window)")
+	}
+	agg.EmitOnClose = true
+	agg.EarlyFire = p.Policy.EarlyEvery > 0
+	agg.AllowLateness = p.Policy.AllowLateness
+	for _, s := range p.Steps {
+		if ss, ok := s.(*SessionStep); ok {
+			ss.AllowLateness = p.Policy.AllowLateness
+		}
+	}
+	// Final rows once, over an append-only input, make an append-only
+	// output; provisional rows and corrections make it upsert, as without
+	// the policy.
+	for i, s := range p.Steps {
+		if s == Step(agg) && b.inputOf(i) == AppendOnly && !agg.EarlyFire && agg.AllowLateness == 0 {
+			for j := i; j < len(p.Steps); j++ {
+				p.Edges[j] = AppendOnly
 			}
-		default:
-			if b.continuous {
-				return types.Errorf(types.CodeFeatureNotSupported, "a materialized view cannot read %s \"%s\"", n.Relation.Kind, n.Relation.Name)
-			}
+			b.emits, b.key = AppendOnly, nil
 		}
-		b.plan.Source = n.Relation
-		b.wcols = map[int]windowCol{}
-	case *sql.Values:
-		if b.continuous {
-			return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a FROM clause")
+	}
+	if b.emit.LateRowsInto != "" {
+		if b.late == nil {
+			return types.Errorf(types.CodeInvalidObjectDefinition, "LATE ROWS INTO needs a window on event time")
 		}
-		b.plan.Values = n
-		b.wcols = map[int]windowCol{}
-	case *sql.Filter:
-		if err := b.build(n.Input); err != nil {
-			return err
-		}
-		b.add(&FilterStep{Cond: n.Cond})
-	case *sql.Project:
-		if err := b.build(n.Input); err != nil {
-			return err
-		}
-		next := map[int]windowCol{}
-		identity := len(n.Exprs) == len(n.Input.Columns())
-		for i, e := range n.Exprs {
-			c, ok := e.(*sql.ColRef)
-			if ok {
-				if w, ok := b.wcols[c.Idx]; ok {
-					next[i] = w
-				}
-			}
-			if !ok || c.Idx != i {
-				identity = false
-			}
-		}
-		b.wcols = next
-		if !identity {
-			b.add(&ProjectStep{Exprs: n.Exprs})
-		}
-	case *sql.Window:
-		if err := b.build(n.Input); err != nil {
-			return err
-		}
-		if n.Kind != sql.Tumble {
-			return types.Errorf(types.CodeFeatureNotSupported, "%s windows are not supported yet", n.Kind)
-		}
-		base := len(n.Input.Columns())
-		b.add(&TumbleStep{TimeCol: n.TimeCol, Size: n.Size, Offset: n.Offset})
-		b.wcols[base] = windowCol{isStart: true, size: n.Size}
-		b.wcols[base+1] = windowCol{size: n.Size}
-	case *sql.Aggregate:
-		if err := b.build(n.Input); err != nil {
-			return err
-		}
-		a := &AggStep{Groups: n.GroupBy, Aggs: n.Aggs, WindowGroup: -1}
-		for i, g := range n.GroupBy {
-			if c, ok := g.(*sql.ColRef); ok {
-				if w, ok := b.wcols[c.Idx]; ok && a.WindowGroup < 0 {
-					a.WindowGroup = i
-					if w.isStart {
-						a.WindowEndDelta = w.size
-					}
-				}
-			}
-		}
-		next := map[int]windowCol{}
-		for i, g := range n.GroupBy {
-			if c, ok := g.(*sql.ColRef); ok {
-				if w, ok := b.wcols[c.Idx]; ok {
-					next[i] = w
-				}
-			}
-		}
-		b.wcols = next
-		b.add(a)
-		b.emits = Retracting
-	case *sql.Sort:
-		if err := b.build(n.Input); err != nil {
-			return err
-		}
-		b.add(&SortStep{Keys: n.Keys})
-	case *sql.Limit:
-		if err := b.build(n.Input); err != nil {
-			return err
-		}
-		b.add(&LimitStep{Count: n.Count, Offset: n.Offset})
-	default:
-		return types.Errorf(types.CodeFeatureNotSupported, "query shape %T is not supported", r)
+		p.Late = b.late
+		p.Late.Into = b.emit.LateRowsInto
 	}
 	return nil
 }
 
-// Explain renders the plan, one operator per line, source last.
-func (p *Plan) Explain() string {
-	var lines []string
-	for i := len(p.Steps) - 1; i >= 0; i-- {
-		switch s := p.Steps[i].(type) {
-		case *FilterStep:
-			lines = append(lines, "Filter")
-		case *ProjectStep:
-			lines = append(lines, fmt.Sprintf("Project (%d columns)", len(s.Exprs)))
-		case *TumbleStep:
-			lines = append(lines, fmt.Sprintf("Tumble (size %dus, offset %dus)", s.Size, s.Offset))
-		case *AggStep:
-			emit := "on update"
-			if s.EmitOnClose {
-				emit = "on window close"
-			}
-			lines = append(lines, fmt.Sprintf("HashAgg (%d groups, %d aggregates, emit %s)", len(s.Groups), len(s.Aggs), emit))
-		case *SortStep:
-			lines = append(lines, "Sort")
-		case *LimitStep:
-			lines = append(lines, fmt.Sprintf("Limit %d offset %d", s.Count, s.Offset))
-		}
+// inputOf is what step i receives.
+func (b *builder) inputOf(i int) Emits {
+	if i == 0 {
+		return b.plan.SourceEmits
 	}
-	if p.Source != nil {
-		lines = append(lines, fmt.Sprintf("Scan %s %s", p.Source.Kind, p.Source.Name))
-	} else {
-		lines = append(lines, "Values")
-	}
-	for i := range lines {
-		lines[i] = strings.Repeat("  ", i) + "-> " + lines[i]
-	}
-	return fmt.Sprintf("Output: %s\n%s", p.Emits, strings.Join(lines, "\n"))
+	return b.plan.Edges[i-1]
 }

@@ -1,9 +1,12 @@
 package planner
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/types"
 )
@@ -14,44 +17,57 @@ func (c cat) Relation(n string) (*sql.Relation, bool) { r, ok := c[n]; return r,
 
 var testCat = cat{
 	"s": {Name: "s", Kind: sql.RelStream, WatermarkCol: 2, Columns: []sql.Column{
-		{Name: "k", Type: types.TText}, {Name: "x", Type: types.TInt8}, {Name: "ts", Type: types.TTimestamp}}},
+		{Name: "k", Type: types.TText}, {Name: "x", Type: types.TInt8}, {Name: "ts", Type: types.TTimestamp}, {Name: "other_ts", Type: types.TTimestamp}}},
 	"nowm": {Name: "nowm", Kind: sql.RelStream, WatermarkCol: -1, Columns: []sql.Column{{Name: "ts", Type: types.TTimestamp}}},
-	"t":    {Name: "t", Kind: sql.RelTable, Columns: []sql.Column{{Name: "id", Type: types.TInt4}, {Name: "v", Type: types.TInt8}}},
-	"mv":   {Name: "mv", Kind: sql.RelMaterializedView, Columns: []sql.Column{{Name: "n", Type: types.TInt8}}},
+	"t": {Name: "t", Kind: sql.RelTable, PrimaryKey: []int{0}, WatermarkCol: -1, Columns: []sql.Column{
+		{Name: "id", Type: types.TInt4}, {Name: "v", Type: types.TInt8}, {Name: "ts", Type: types.TTimestamp}}},
+	"mv": {Name: "mv", Kind: sql.RelMaterializedView, Columns: []sql.Column{{Name: "n", Type: types.TInt8}}},
 }
 
 func planView(t *testing.T, text string) (*Plan, error) {
 	t.Helper()
 	ps, err := sql.Parse(text)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	st, err := sql.Bind(ps[0], testCat)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cv := st.(*sql.CreateView)
 	return PlanView(cv.Query, cv.Emit)
 }
 
-func TestPlanViews(t *testing.T) {
-	for _, c := range []struct{ sql, want string }{
-		{"CREATE MATERIALIZED VIEW v AS SELECT window_start, k, count(*) FROM TUMBLE(s, ts, INTERVAL '10' SECOND) GROUP BY window_start, k EMIT ON WINDOW CLOSE",
-			"Output: append-only\n-> HashAgg (2 groups, 1 aggregates, emit on window close)\n  -> Tumble (size 10000000us, offset 0us)\n    -> Scan stream s"},
-		{"CREATE MATERIALIZED VIEW v AS SELECT k, x FROM s WHERE x > 1",
-			"Output: append-only\n-> Project (2 columns)\n  -> Filter\n    -> Scan stream s"},
-		{"CREATE MATERIALIZED VIEW v AS SELECT v, count(*) FROM t GROUP BY v",
-			"Output: retracting\n-> HashAgg (1 groups, 1 aggregates, emit on update)\n  -> Scan table t"},
-	} {
-		p, err := planView(t, c.sql)
+// TestPlanScripts runs testdata/plan: each "plan" prints a view's EXPLAIN
+// or its error with the SQLSTATE.
+func TestPlanScripts(t *testing.T) {
+	datadriven.RunTest(t, "testdata/plan", func(t *testing.T, d *datadriven.TestData) string {
+		if d.Cmd != "plan" {
+			t.Fatalf("unknown command %s", d.Cmd)
+		}
+		p, err := planView(t, d.Input)
 		if err != nil {
-			t.Errorf("%s: %v", c.sql, err)
-			continue
+			var te *types.Error
+			if errors.As(err, &te) {
+				return fmt.Sprintf("error %s: %s\n", te.Code, te.Message)
+			}
+			return "error: " + err.Error() + "\n"
 		}
-		if got := p.Explain(); got != c.want {
-			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", c.sql, got, c.want)
+		out := p.Explain() + "\n"
+		if p.Late != nil {
+			var cols []string
+			for _, c := range p.Late.Cols {
+				cols = append(cols, c.Name+" "+c.Type.String())
+			}
+			out += fmt.Sprintf("late rows into %s (%s) from input columns %v\n", p.Late.Into, strings.Join(cols, ", "), p.Late.Row)
 		}
-	}
+		for _, s := range p.Steps {
+			if ss, ok := s.(*SessionStep); ok {
+				out += fmt.Sprintf("session keys %v\n", ss.Keys)
+			}
+		}
+		return out
+	})
 }
 
 func TestPlanWindowColumnThroughSubquery(t *testing.T) {
@@ -70,16 +86,35 @@ func TestPlanWindowColumnThroughSubquery(t *testing.T) {
 	t.Fatal("no aggregation planned")
 }
 
-func TestPlanRejects(t *testing.T) {
-	for _, c := range []struct{ sql, want string }{
-		{"CREATE MATERIALIZED VIEW v AS SELECT k, count(*) FROM s GROUP BY k EMIT ON WINDOW CLOSE", "requires an aggregation grouped by window_start"},
-		{"CREATE MATERIALIZED VIEW v AS SELECT window_start, count(*) FROM TUMBLE(nowm, ts, INTERVAL '1' SECOND) GROUP BY window_start EMIT ON WINDOW CLOSE", "requires a source with a WATERMARK"},
-		{"CREATE MATERIALIZED VIEW v AS SELECT k FROM s ORDER BY k", "ORDER BY without LIMIT"},
-		{"CREATE MATERIALIZED VIEW v AS SELECT n FROM mv", "over materialized views"},
-	} {
-		_, err := planView(t, c.sql)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: got %v, want %q", c.sql, err, c.want)
+func TestSessionKeys(t *testing.T) {
+	ps, err := sql.Parse("SELECT window_start, k, count(*) FROM (SELECT k AS k, x, window_start, window_end FROM SESSION(s, ts, INTERVAL '1' MINUTE) WHERE x > 0) q GROUP BY window_start, k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sql.Bind(ps[0], testCat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agg *sql.Aggregate
+	var find func(r sql.Rel)
+	find = func(r sql.Rel) {
+		switch n := r.(type) {
+		case *sql.Aggregate:
+			agg = n
+		case *sql.Project:
+			find(n.Input)
+		case *sql.Filter:
+			find(n.Input)
+		case *sql.Sort:
+			find(n.Input)
 		}
+	}
+	find(st.(*sql.Select).Query.Rel)
+	if agg == nil {
+		t.Fatal("no aggregation")
+	}
+	w, keys, kts, err := SessionKeys(agg)
+	if err != nil || w == nil || len(keys) != 1 || keys[0] != 0 || kts[0] != types.TText {
+		t.Fatalf("got %v %v %v %v", w, keys, kts, err)
 	}
 }

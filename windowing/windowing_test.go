@@ -55,3 +55,75 @@ func TestTrackerIdlePartitions(t *testing.T) {
 		t.Fatalf("got %d, want 300 when every partition is idle", wm)
 	}
 }
+
+func TestHopStarts(t *testing.T) {
+	for _, c := range []struct {
+		ts, size, slide, off int64
+		want                 []int64
+	}{
+		{0, 10, 5, 0, []int64{0, -5}},
+		{4, 10, 5, 0, []int64{0, -5}},
+		{5, 10, 5, 0, []int64{5, 0}},
+		{9, 10, 5, 0, []int64{5, 0}},
+		{10, 10, 5, 0, []int64{10, 5}},
+		{-1, 10, 5, 0, []int64{-5, -10}},
+		{7, 10, 10, 0, []int64{0}},
+		{7, 9, 3, 1, []int64{7, 4, 1}},
+	} {
+		got := HopStarts(nil, c.ts, c.size, c.slide, c.off)
+		if len(got) != len(c.want) {
+			t.Errorf("HopStarts(%d, %d, %d, %d) = %v, want %v", c.ts, c.size, c.slide, c.off, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("HopStarts(%d, %d, %d, %d) = %v, want %v", c.ts, c.size, c.slide, c.off, got, c.want)
+				break
+			}
+			if s := got[i]; !(s <= c.ts && c.ts < s+c.size) {
+				t.Errorf("window [%d, %d) does not hold %d", s, s+c.size, c.ts)
+			}
+		}
+	}
+}
+
+func TestSessions(t *testing.T) {
+	for _, c := range []struct {
+		ts   []int64
+		want []Span
+	}{
+		{nil, nil},
+		{[]int64{5}, []Span{{5, 15}}},
+		// A row at a session's end (last + gap) touches it.
+		{[]int64{0, 10}, []Span{{0, 20}}},
+		{[]int64{0, 11}, []Span{{0, 10}, {11, 21}}},
+		{[]int64{0, 3, 3, 12, 30}, []Span{{0, 22}, {30, 40}}},
+	} {
+		got := Sessions(nil, c.ts, 10)
+		if len(got) != len(c.want) {
+			t.Errorf("Sessions(%v) = %v, want %v", c.ts, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("Sessions(%v) = %v, want %v", c.ts, got, c.want)
+			}
+		}
+	}
+	s := Span{10, 20}
+	for ts, want := range map[int64]bool{-1: false, 0: true, 15: true, 20: true, 21: false} {
+		if s.Touches(ts, 10) != want {
+			t.Errorf("[10, 20) touched by a row at %d: got %v", ts, !want)
+		}
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	p := Policy{OnClose: true, AllowLateness: 5}
+	if p.Closed(10, 9) || !p.Closed(10, 10) {
+		t.Error("a window [s, 10) closes when the watermark reaches 10")
+	}
+	if p.Expired(10, 14) || !p.Expired(10, 15) {
+		t.Error("with 5 of lateness it expires at 15")
+	}
+}

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"encoding/binary"
+	"sort"
+
+	"github.com/weir-db/weir/exec"
+	"github.com/weir-db/weir/sql"
+	"github.com/weir-db/weir/types"
+	"github.com/weir-db/weir/windowing"
+)
+
+// weir_catalog.watermarks and weir_catalog.view_operators: event time and
+// lateness as psql sees them. Both read what the dataflows committed, so
+// they agree with the views' rows.
+func init() {
+	registerSystemTable(&systemTable{
+		name: "weir_catalog.watermarks", oid: 16201,
+		cols: cols("name", types.TText, "kind", types.TText, "source", types.TText, "partition", types.TInt4,
+			"max_event_time", types.TTimestamp, "watermark", types.TTimestamp),
+		rows: watermarkRows,
+	})
+	registerSystemTable(&systemTable{
+		name: "weir_catalog.view_operators", oid: 16202,
+		cols: cols("view_name", types.TText, "operator_id", types.TInt4, "operator", types.TText, "late_rows", types.TInt8,
+			"watermark", types.TTimestamp, "state_bytes", types.TInt8, "late_rows_into", types.TText),
+		rows: viewOperatorRows,
+	})
+}
+
+// flowsByName lists the running dataflows by view name.
+func (e *Engine) flowsByName() []*dataflow {
+	e.mu.Lock()
+	out := make([]*dataflow, 0, len(e.flows))
+	for _, f := range e.flows {
+		out = append(out, f)
+	}
+	e.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].view.Name < out[j].view.Name })
+	return out
+}
+
+func timeDatum(t int64, ok bool) types.Datum {
+	if !ok || t == windowing.NoWatermark {
+		return nil
+	}
+	return types.DTimestamp(t)
+}
+
+// committedWatermark is the watermark a view last committed.
+func (f *dataflow) committedWatermark() (int64, bool, error) {
+	if f.plan.ProcTimeWatermark {
+		best, ok := int64(windowing.NoWatermark), false
+		for _, op := range f.ops {
+			if op.counters != 0 {
+				_, wm, err := exec.ReadCounters(f.e.st.Get, op.counters)
+				if err != nil {
+					return 0, false, err
+				}
+				best, ok = max(best, wm), ok || wm != windowing.NoWatermark
+			}
+		}
+		return best, ok, nil
+	}
+	if f.tracker == nil {
+		return 0, false, nil
+	}
+	v, err := f.e.st.Get(progressTable, progressKey(f.view.ID, "wm"))
+	if err != nil {
+		return 0, false, nil
+	}
+	wm, n := binary.Varint(v)
+	return wm, n > 0, nil
+}
+
+// committedEventTime is the largest event time a view has committed from
+// partition p of its source.
+func (f *dataflow) committedEventTime(p int) (int64, bool) {
+	v, err := f.e.st.Get(progressTable, eventTimeKey(f.view.ID, p))
+	if err != nil || len(v) != 8 {
+		return 0, false
+	}
+	t := int64(binary.BigEndian.Uint64(v))
+	return t, t != windowing.NoWatermark
+}
+
+// watermarkRows: per stream with a WATERMARK, one row per partition and
+// one for the stream (the furthest any view reading it has got); per view
+// over one, its own watermark.
+func watermarkRows(sc *systemCtx) ([][]types.Datum, error) {
+	flows := sc.e.flowsByName()
+	var out [][]types.Datum
+	for _, o := range sc.objects {
+		if o.Kind != sql.RelStream || o.WatermarkCol < 0 {
+			continue
+		}
+		n := max(o.Partitions, 1)
+		maxSeen := make([]int64, n)
+		seen := make([]bool, n)
+		streamWM, hasWM := int64(windowing.NoWatermark), false
+		for _, f := range flows {
+			if f.src.Name != o.Name {
+				continue
+			}
+			for p := 0; p < n; p++ {
+				if t, ok := f.committedEventTime(p); ok && (!seen[p] || t > maxSeen[p]) {
+					maxSeen[p], seen[p] = t, true
+				}
+			}
+			if !f.plan.ProcTimeWatermark {
+				wm, ok, err := f.committedWatermark()
+				if err != nil {
+					return nil, err
+				}
+				if ok && wm > streamWM {
+					streamWM, hasWM = wm, true
+				}
+			}
+		}
+		all, allSeen := int64(windowing.NoWatermark), false
+		for p := 0; p < n; p++ {
+			out = append(out, []types.Datum{o.Name, "stream partition", nil, int64(p),
+				timeDatum(maxSeen[p], seen[p]), timeDatum(maxSeen[p]-o.WatermarkDelay, seen[p])})
+			if seen[p] {
+				all, allSeen = max(all, maxSeen[p]), true
+			}
+		}
+		out = append(out, []types.Datum{o.Name, "stream", nil, nil, timeDatum(all, allSeen), timeDatum(streamWM, hasWM)})
+	}
+	for _, f := range flows {
+		wm, ok, err := f.committedWatermark()
+		if err != nil {
+			return nil, err
+		}
+		if !ok && f.tracker == nil && !f.plan.ProcTimeWatermark {
+			continue
+		}
+		all, allSeen := int64(windowing.NoWatermark), false
+		for p := range f.offsets {
+			if t, ok := f.committedEventTime(p); ok {
+				all, allSeen = max(all, t), true
+			}
+		}
+		kind := "materialized view"
+		if f.plan.ProcTimeWatermark {
+			kind = "materialized view (processing time)"
+		}
+		out = append(out, []types.Datum{f.view.Name, kind, f.src.Name, nil, timeDatum(all, allSeen), timeDatum(wm, ok)})
+	}
+	return out, nil
+}
+
+// viewOperatorRows: one row per operator of each running view, source
+// side first, then the view's own rows.
+func viewOperatorRows(sc *systemCtx) ([][]types.Datum, error) {
+	var out [][]types.Datum
+	for _, f := range sc.e.flowsByName() {
+		var into types.Datum
+		if f.plan.Late != nil {
+			into = f.plan.Late.Into
+		}
+		for i, op := range f.ops {
+			var late, wm types.Datum
+			if op.counters != 0 {
+				l, w, err := exec.ReadCounters(f.e.st.Get, op.counters)
+				if err != nil {
+					return nil, err
+				}
+				wm = timeDatum(w, true)
+				if op.window {
+					late = l
+				}
+			}
+			var lateInto types.Datum
+			if op.window {
+				lateInto = into
+			}
+			bytes, err := sc.e.stateBytes(op.ids...)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, []types.Datum{f.view.Name, int64(i), op.name, late, wm, bytes, lateInto})
+		}
+		bytes, err := sc.e.stateBytes(f.view.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, []types.Datum{f.view.Name, int64(len(f.ops)), "Materialize", nil, nil, bytes, nil})
+	}
+	return out, nil
+}
+
+// stateBytes sums the keys and values of state tables.
+func (e *Engine) stateBytes(ids ...uint32) (int64, error) {
+	var n int64
+	for _, id := range ids {
+		if err := e.st.Scan(id, nil, func(k, v []byte) error {
+			n += int64(len(k) + len(v))
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
