@@ -13,10 +13,18 @@ import (
 // batchBuilder turns a bound query into batch operators for an
 // interactive statement.
 type batchBuilder struct {
-	e     *Engine
+	// sessions holds, per SESSION window, the grouping keys sessions are
+	// kept per (found from the aggregation above it).
+	sessions map[*sql.Window]sessionKeys
+	e        *Engine
 	ctx   context.Context
 	env   *evalEnv
 	stack *exec.OuterRows
+}
+
+type sessionKeys struct {
+	cols  []int
+	types []types.Type
 }
 
 func (e *Engine) newBatchBuilder(ctx context.Context, env *evalEnv) *batchBuilder {
@@ -122,10 +130,21 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 			return nil, err
 		}
 		if n.Kind == sql.Session {
-			return nil, types.Errorf(types.CodeFeatureNotSupported, "SESSION windows are not supported yet")
+			k := b.sessions[n] // no aggregation above: one global set of sessions
+			return &exec.BatchSessionWindow{Input: in, TimeCol: n.TimeCol, Gap: n.Size, Keys: k.cols, KeyTypes: k.types}, nil
 		}
 		return &exec.BatchWindowTVF{Input: in, TimeCol: n.TimeCol, Size: n.Size, Slide: n.Slide, Offset: n.Offset}, nil
 	case *sql.Aggregate:
+		w, keys, kts, err := planner.SessionKeys(n)
+		if err != nil {
+			return nil, err
+		}
+		if w != nil {
+			if b.sessions == nil {
+				b.sessions = map[*sql.Window]sessionKeys{}
+			}
+			b.sessions[w] = sessionKeys{cols: keys, types: kts}
+		}
 		in, err := b.build(n.Input)
 		if err != nil {
 			return nil, err

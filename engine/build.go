@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"fmt"
 
 	"github.com/weir-db/weir/exec"
-	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/types"
 )
@@ -157,65 +155,4 @@ func compileExprsEnv(es []sql.Expr, env *evalEnv) ([]exec.Expr, error) {
 		out[i] = c
 	}
 	return out, nil
-}
-
-// built is a plan turned into operators.
-type built struct {
-	pipeline exec.Pipeline
-	aggs     []*exec.HashAgg
-}
-
-// buildPipeline instantiates the plan's operators, giving stateful ones
-// state ids from base upward.
-func buildPipeline(p *planner.Plan, h *exec.StateHandle, base uint32) (*built, error) {
-	b := &built{}
-	next := base
-	for _, s := range p.Steps {
-		switch st := s.(type) {
-		case *planner.FilterStep:
-			c, err := compileExpr(st.Cond)
-			if err != nil {
-				return nil, err
-			}
-			b.pipeline = append(b.pipeline, &exec.Filter{Cond: c})
-		case *planner.ProjectStep:
-			es, err := compileExprs(st.Exprs)
-			if err != nil {
-				return nil, err
-			}
-			b.pipeline = append(b.pipeline, &exec.Project{Exprs: es})
-		case *planner.TumbleStep:
-			b.pipeline = append(b.pipeline, &exec.Tumble{TimeCol: st.TimeCol, Size: st.Size, Offset: st.Offset})
-		case *planner.AggStep:
-			groups, err := compileExprs(st.Groups)
-			if err != nil {
-				return nil, err
-			}
-			agg := &exec.HashAgg{Groups: groups, WindowGroup: st.WindowGroup, WindowEndDelta: st.WindowEndDelta,
-				EmitOnClose: st.EmitOnClose, GroupsID: next, ValuesID: next + 1, State: h}
-			next += 2
-			for _, a := range st.Aggs {
-				spec := exec.AggSpec{Func: a.Func, Distinct: a.Distinct, T: a.Type}
-				if len(a.Args) > 0 {
-					if spec.Arg, err = compileExpr(a.Args[0]); err != nil {
-						return nil, err
-					}
-				}
-				if a.Filter != nil {
-					if spec.Filter, err = compileExpr(a.Filter); err != nil {
-						return nil, err
-					}
-				}
-				agg.Aggs = append(agg.Aggs, spec)
-			}
-			b.pipeline = append(b.pipeline, agg)
-			b.aggs = append(b.aggs, agg)
-		default:
-			return nil, fmt.Errorf("unknown plan step %T", s)
-		}
-		if next >= base+idsPerObject {
-			return nil, types.Errorf(types.CodeProgramLimitExceeded, "query has too many stateful operators")
-		}
-	}
-	return b, nil
 }
