@@ -17,9 +17,9 @@ type batchBuilder struct {
 	// kept per (found from the aggregation above it).
 	sessions map[*sql.Window]sessionKeys
 	e        *Engine
-	ctx   context.Context
-	env   *evalEnv
-	stack *exec.OuterRows
+	ctx      context.Context
+	env      *evalEnv
+	stack    *exec.OuterRows
 }
 
 type sessionKeys struct {

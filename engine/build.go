@@ -1,7 +1,6 @@
 package engine
 
 import (
-
 	"github.com/weir-db/weir/exec"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/types"
