@@ -43,11 +43,12 @@ type dataflow struct {
 	late     *exec.LateWriter // nil without LATE ROWS INTO
 	srcType  []types.Type
 
-	offsets   []int64 // next offset to read, per partition
-	procWM    int64   // last processing-time watermark sent
-	lastEpoch int64   // processing time of the last epoch
-	nextFire  int64   // when EARLY EVERY fires next
-	dirty     bool    // rows arrived since the last firing
+	offsets    []int64 // next offset to read, per partition
+	mirroredAt int64   // processing time of the last consumer-group mirror
+	procWM     int64   // last processing-time watermark sent
+	lastEpoch  int64   // processing time of the last epoch
+	nextFire   int64   // when EARLY EVERY fires next
+	dirty      bool    // rows arrived since the last firing
 
 	mu        sync.Mutex
 	committed []int64
@@ -444,6 +445,13 @@ func (f *dataflow) read(single bool) ([]sourceRow, []int64, error) {
 		if single && len(rows) > 0 {
 			break
 		}
+		if start := f.topic.StartOffset(p); next[p] < start {
+			// Retention deleted records the view had not read yet: they
+			// are gone from the log, so the view resumes at the oldest
+			// record kept and says how many it missed.
+			f.e.cfg.Logf("materialized view %s: partition %d records %d..%d expired before the view read them", f.view.Name, p, next[p], start-1)
+			next[p] = start
+		}
 		if f.topic.EndOffset(p) <= next[p] {
 			continue
 		}
@@ -597,7 +605,27 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 	close(f.progress)
 	f.progress = make(chan struct{})
 	f.mu.Unlock()
+	f.mirrorOffsets()
 	return nil
+}
+
+// mirrorOffsets publishes the view's committed source positions as the
+// log's consumer group "weir.view.<name>", at most once a second, so tools
+// and Kafka clients see how far each view has read. Pebble stays the
+// authority: it commits the positions atomically with the view's state.
+func (f *dataflow) mirrorOffsets() {
+	now := nowMicros()
+	if now-f.mirroredAt < 1e6 {
+		return
+	}
+	f.mirroredAt = now
+	offs := make(map[wlog.TopicPartition]int64, len(f.offsets))
+	for p, o := range f.offsets {
+		offs[wlog.TopicPartition{Topic: f.topic.Name(), Partition: p}] = o
+	}
+	if err := f.e.log.CommitOffsets("weir.view."+f.view.Name, offs); err != nil {
+		f.e.cfg.Logf("materialized view %s: mirroring positions to its consumer group: %v", f.view.Name, err)
+	}
 }
 
 // advanceWatermark pushes the watermark if it moved: processing time for
