@@ -92,7 +92,7 @@ func (e *Engine) recover() error {
 		}
 	}
 	for _, t := range e.log.Topics() {
-		if !owned[t] {
+		if !owned[t] && !e.log.IsInternal(t) {
 			e.cfg.Logf("removing topic %q left by an interrupted CREATE", t)
 			if err := e.log.DropTopic(t); err != nil {
 				return err
