@@ -29,6 +29,13 @@ func GetDatum(arr arrow.Array, t Type, i int) Datum {
 	case *array.Decimal128:
 		return Decimal{Coef: a.Value(i), Scale: t.Scale}
 	case *array.String:
+		if t.Family == Numeric {
+			d, err := ParseDecimal(a.Value(i))
+			if err != nil {
+				panic(fmt.Sprintf("types.GetDatum: numeric column holds %q", a.Value(i)))
+			}
+			return d
+		}
 		return a.Value(i)
 	case *array.Binary:
 		return append([]byte(nil), a.Value(i)...)
@@ -65,6 +72,10 @@ func AppendDatum(b array.Builder, t Type, d Datum) {
 	case *array.Decimal128Builder:
 		bb.Append(d.(Decimal).Rescale(t.Scale).Coef)
 	case *array.StringBuilder:
+		if dec, ok := d.(Decimal); ok {
+			bb.Append(dec.String())
+			return
+		}
 		bb.Append(d.(string))
 	case *array.BinaryBuilder:
 		bb.Append(d.([]byte))

@@ -242,6 +242,13 @@ func (t Type) ArrowType() arrow.DataType {
 	case Float8:
 		return arrow.PrimitiveTypes.Float64
 	case Numeric:
+		if t.Precision == 0 {
+			// An unconstrained numeric's values each keep their own scale
+			// (PostgreSQL prints avg(1) as 1.0000000000000000 but 10/4.0
+			// as 2.5000000000000000); Arrow's decimal fixes one scale per
+			// column, so these travel as their exact decimal text.
+			return arrow.BinaryTypes.String
+		}
 		return &arrow.Decimal128Type{Precision: 38, Scale: t.Scale}
 	case Bytea:
 		return arrow.BinaryTypes.Binary
