@@ -82,30 +82,16 @@ func (e *Engine) createStream(n *sql.CreateStream) error {
 			if o.KeyCol < 0 {
 				return types.Errorf(types.CodeUndefinedColumn, "key column \"%s\" does not exist", opt.Value)
 			}
-		case "retention_ms":
-			v, err := intOption(opt, 0)
-			if err != nil {
+		case "retention_ms", "retention_bytes", "segment_bytes":
+			if err := setLogOption(&cfg, opt); err != nil {
 				return err
 			}
-			cfg.RetentionMs = v
-		case "retention_bytes":
-			v, err := intOption(opt, 0)
-			if err != nil {
-				return err
-			}
-			cfg.RetentionBytes = v
 		case "idle_timeout_ms":
 			v, err := intOption(opt, 1)
 			if err != nil {
 				return err
 			}
 			o.IdleTimeoutMs = v
-		case "segment_bytes":
-			v, err := intOption(opt, 4096)
-			if err != nil {
-				return err
-			}
-			cfg.SegmentBytes = v
 		case "cleanup":
 			switch strings.ToLower(opt.Value) {
 			case "compact":
@@ -343,6 +329,28 @@ func (e *Engine) dropObject(o *object) error {
 	return nil
 }
 
+// setLogOption applies one of the log options CREATE and ALTER share.
+func setLogOption(cfg *wlog.TopicConfig, opt sql.Option) error {
+	name := strings.ToLower(opt.Name)
+	lowest := int64(0)
+	if name == "segment_bytes" {
+		lowest = 4096
+	}
+	v, err := intOption(opt, lowest)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "retention_ms":
+		cfg.RetentionMs = v
+	case "retention_bytes":
+		cfg.RetentionBytes = v
+	case "segment_bytes":
+		cfg.SegmentBytes = v
+	}
+	return nil
+}
+
 func hasKeyOption(opts []sql.Option) bool {
 	for _, o := range opts {
 		if strings.EqualFold(o.Name, "key") {
@@ -383,24 +391,10 @@ func (e *Engine) alter(n *sql.Alter) error {
 	}
 	for _, opt := range n.Set {
 		switch strings.ToLower(opt.Name) {
-		case "retention_ms":
-			v, err := intOption(opt, 0)
-			if err != nil {
+		case "retention_ms", "retention_bytes", "segment_bytes":
+			if err := setLogOption(&cfg, opt); err != nil {
 				return err
 			}
-			cfg.RetentionMs = v
-		case "retention_bytes":
-			v, err := intOption(opt, 0)
-			if err != nil {
-				return err
-			}
-			cfg.RetentionBytes = v
-		case "segment_bytes":
-			v, err := intOption(opt, 4096)
-			if err != nil {
-				return err
-			}
-			cfg.SegmentBytes = v
 		case "partitions", "key", "cleanup":
 			return types.Errorf(types.CodeFeatureNotSupported, "option \"%s\" cannot be changed after creation", opt.Name)
 		default:
