@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
@@ -48,8 +49,15 @@ func TableKey(buf []byte, id uint32, k []byte) []byte {
 var ErrNotFound = errors.New("not found")
 
 // Get reads the value of k in table id from the last committed state.
-func (s *Store) Get(id uint32, k []byte) ([]byte, error) {
-	v, closer, err := s.db.Get(TableKey(nil, id, k))
+func (s *Store) Get(id uint32, k []byte) ([]byte, error) { return get(s.db, id, k) }
+
+type getter interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+}
+
+// get reads a copy of k's value in table id, ErrNotFound when absent.
+func get(r getter, id uint32, k []byte) ([]byte, error) {
+	v, closer, err := r.Get(TableKey(nil, id, k))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -91,7 +99,13 @@ type iterable interface {
 
 func scan(r iterable, id uint32, prefix []byte, fn func(k, v []byte) error) error {
 	lo := TableKey(nil, id, prefix)
-	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: encoding.PrefixEnd(lo)})
+	return scanBounds(r, lo, encoding.PrefixEnd(lo), fn)
+}
+
+// scanBounds iterates the full keys in [lower, upper), passing fn each key
+// without its table id.
+func scanBounds(r iterable, lower, upper []byte, fn func(k, v []byte) error) error {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return err
 	}
@@ -124,17 +138,7 @@ func (b *Batch) Set(id uint32, k, v []byte) error { return b.b.Set(TableKey(nil,
 func (b *Batch) Delete(id uint32, k []byte) error { return b.b.Delete(TableKey(nil, id, k), nil) }
 
 // Get reads k in table id through the batch.
-func (b *Batch) Get(id uint32, k []byte) ([]byte, error) {
-	v, closer, err := b.b.Get(TableKey(nil, id, k))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := append([]byte(nil), v...)
-	return out, closer.Close()
-}
+func (b *Batch) Get(id uint32, k []byte) ([]byte, error) { return get(b.b, id, k) }
 
 // Scan iterates table id's keys with prefix through the batch.
 func (b *Batch) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
@@ -177,32 +181,8 @@ func (s *Snapshot) ScanRange(id uint32, lo, hi []byte, fn func(k, v []byte) erro
 	if hi != nil {
 		upper = TableKey(nil, id, hi)
 	}
-	it, err := s.snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return err
-	}
-	for it.First(); it.Valid(); it.Next() {
-		if err := fn(it.Key()[4:], it.Value()); err != nil {
-			it.Close()
-			return err
-		}
-	}
-	if err := it.Error(); err != nil {
-		it.Close()
-		return err
-	}
-	return it.Close()
+	return scanBounds(s.snap, lower, upper, fn)
 }
 
 // Get reads k of table id from the snapshot.
-func (s *Snapshot) Get(id uint32, k []byte) ([]byte, error) {
-	v, closer, err := s.snap.Get(TableKey(nil, id, k))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := append([]byte(nil), v...)
-	return out, closer.Close()
-}
+func (s *Snapshot) Get(id uint32, k []byte) ([]byte, error) { return get(s.snap, id, k) }
