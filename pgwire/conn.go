@@ -195,7 +195,8 @@ func (c *conn) handle(typ byte, body []byte) error {
 			types.Errorf(types.CodeFeatureNotSupported, msgFunctionCallUnsupported))); err != nil {
 			return err
 		}
-		return c.out.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		c.failBlock()
+		return c.readyForQuery()
 	case msgFlush:
 		return c.out.flush()
 	case msgCopyData, msgCopyDone, msgCopyFail:
@@ -212,9 +213,9 @@ func (c *conn) handle(typ byte, body []byte) error {
 func (c *conn) simpleQuery(body []byte) error {
 	// A simple Query stands for the unnamed statement and portal, and
 	// ends the implicit transaction: PostgreSQL drops both, and every
-	// other portal.
+	// other portal unless a transaction block goes on.
 	delete(c.stmts, "")
-	c.dropPortals()
+	delete(c.portals, "")
 	sql, err := decodeQuery(body)
 	if err == nil {
 		err = checkText([]byte(sql))
@@ -229,7 +230,32 @@ func (c *conn) simpleQuery(body []byte) error {
 	if err := c.finish(err, ""); err != nil {
 		return err
 	}
-	return c.out.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	if c.txStatus() == 'I' {
+		c.dropPortals()
+	}
+	return c.readyForQuery()
+}
+
+// txStatus is the session's transaction status: 'I' (idle), 'T' (in a
+// transaction block) or 'E' (in a failed one).
+func (c *conn) txStatus() byte {
+	if t, ok := c.sess.(Transactional); ok {
+		return t.TxStatus()
+	}
+	return 'I'
+}
+
+// readyForQuery sends ReadyForQuery with the session's transaction status.
+func (c *conn) readyForQuery() error {
+	return c.out.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
+}
+
+// failBlock fails the session's transaction block, if one is open, after
+// an error was reported to the client.
+func (c *conn) failBlock() {
+	if t, ok := c.sess.(Transactional); ok {
+		t.FailBlock()
+	}
 }
 
 // decodeQuery decodes a Query body: the query string, its NUL and nothing
@@ -304,6 +330,7 @@ func (c *conn) finish(err error, what string) error {
 	if err := c.out.send(errorResponse(severityError, e)); err != nil {
 		return err
 	}
+	c.failBlock()
 	return c.fatal
 }
 

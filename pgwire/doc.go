@@ -39,9 +39,11 @@
 // (types.FormatText) or binary (binary_encode.go) and parameters come in
 // either way (types.ParseText, binary_decode.go).
 //
+// Transaction blocks are the Session's (Transactional): ReadyForQuery
+// reports the status it gives, and portals outlive Sync inside a block.
+//
 // Not supported: GSSAPI, password methods other than SCRAM-SHA-256 (md5,
-// cleartext), transaction blocks (every ReadyForQuery says idle, and Sync
-// ends every portal), fastpath function calls, replication, protocol 3.2.
+// cleartext), fastpath function calls, replication, protocol 3.2.
 //
 // Invariants:
 //

@@ -166,6 +166,34 @@ type Copier interface {
 	CopyOut(format CopyFormat, columns int) (io.Writer, error)
 }
 
+// Transactional is implemented by a Session that has transaction blocks
+// (BEGIN ... COMMIT). Its methods are called as the Session's are: from the
+// connection's goroutine, one at a time.
+type Transactional interface {
+	// TxStatus is the status ReadyForQuery reports: 'I' outside a
+	// transaction block, 'T' inside one, 'E' inside a failed one (where
+	// PostgreSQL refuses everything but ROLLBACK and COMMIT). pgwire also
+	// keeps portals across Sync while it is not 'I', as PostgreSQL keeps
+	// them until the transaction ends.
+	TxStatus() byte
+	// FailBlock is called when an error is reported to the client, whoever
+	// raised it (the session, or pgwire itself: a Bind with a bad
+	// parameter, say): inside a block the block fails, as in PostgreSQL.
+	// Outside a block it does nothing.
+	FailBlock()
+}
+
+// Noticer sends notices: messages that do not end the statement, such as
+// PostgreSQL's WARNING "there is already a transaction in progress". Every
+// ResultWriter pgwire passes to a Session also implements it; take it with
+// a type assertion (w.(pgwire.Noticer)).
+type Noticer interface {
+	// Notice sends a NoticeResponse with the given severity (WARNING,
+	// NOTICE, ...) and e's SQLSTATE, message and detail, at once, ahead of
+	// the statement's result.
+	Notice(severity string, e *types.Error) error
+}
+
 // Users holds the password verifiers for SCRAM-SHA-256 authentication
 // (Config.Auth = AuthSCRAM); implemented by the engine's catalog. It is
 // called from connection goroutines, concurrently, before a Session exists.

@@ -62,6 +62,11 @@ func queryError(err error) *types.Error {
 	return types.AsError(err)
 }
 
+// noticeResponse is the NoticeResponse for e at the given severity.
+func noticeResponse(severity string, e *types.Error) *pgproto3.NoticeResponse {
+	return (*pgproto3.NoticeResponse)(errorResponse(severity, e))
+}
+
 // errorResponse is the ErrorResponse for e at the given severity.
 func errorResponse(severity string, e *types.Error) *pgproto3.ErrorResponse {
 	code := e.Code

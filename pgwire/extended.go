@@ -17,14 +17,16 @@ import (
 // ends the batch: its ReadyForQuery is the only one the client gets, and
 // after an error every message up to it is skipped.
 //
-// Lifetimes, as in PostgreSQL outside a transaction block (Weir has none):
+// Lifetimes, as in PostgreSQL outside a transaction block:
 //
 //	named statement    until Close or the end of the session
 //	unnamed statement  until the next Parse of the unnamed statement (even
 //	                   one that fails) or the next simple Query
 //	portal             until Close, Sync or the next simple Query (the end
 //	                   of the implicit transaction); the unnamed one also
-//	                   until the next Bind of the unnamed portal
+//	                   until the next Bind of the unnamed portal. Inside
+//	                   a transaction block (Transactional), until the
+//	                   Sync or Query that finds the block ended
 //
 // A portal keeps its statement alive after the statement is closed.
 
@@ -62,11 +64,14 @@ func (c *conn) extended(typ byte, body []byte) error {
 }
 
 // sync ends an extended-protocol batch, and with it the implicit
-// transaction and its portals.
+// transaction and its portals; inside a transaction block the portals live
+// on until the block ends.
 func (c *conn) sync() error {
 	c.skipUntilSync = false
-	c.dropPortals()
-	return c.out.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	if c.txStatus() == 'I' {
+		c.dropPortals()
+	}
+	return c.readyForQuery()
 }
 
 func (c *conn) dropPortals() { clear(c.portals) }

@@ -61,9 +61,63 @@ type fakeSession struct {
 	eng    *fakeEngine
 	user   string
 	closed bool
+	// tx is the transaction status: 'I', 'T' after "begin", 'E' after an
+	// error inside the block (see txnStmt).
+	tx byte
 }
 
-var _ Preparer = (*fakeSession)(nil)
+var (
+	_ Preparer      = (*fakeSession)(nil)
+	_ Transactional = (*fakeSession)(nil)
+)
+
+func (s *fakeSession) TxStatus() byte {
+	if s.tx == 0 {
+		return 'I'
+	}
+	return s.tx
+}
+
+func (s *fakeSession) FailBlock() {
+	if s.tx == 'T' {
+		s.tx = 'E'
+	}
+}
+
+// txnStmt compiles "begin", "commit" and "rollback" with PostgreSQL's
+// notices and tags, and refuses everything else inside a failed block; nil
+// for other statements.
+func (s *fakeSession) txnStmt(lower string) (*fakeStmt, error) {
+	run := func(fn func(w ResultWriter) error) *fakeStmt {
+		return &fakeStmt{run: func(_ context.Context, _ []types.Datum, w ResultWriter) error { return fn(w) }}
+	}
+	switch lower {
+	case "begin":
+		return run(func(w ResultWriter) error {
+			if s.TxStatus() != 'I' {
+				if err := w.(Noticer).Notice("WARNING", types.Errorf("25001", "there is already a transaction in progress")); err != nil {
+					return err
+				}
+			} else {
+				s.tx = 'T'
+			}
+			return w.Complete("BEGIN")
+		}), nil
+	case "commit", "rollback":
+		return run(func(w ResultWriter) error {
+			tag := strings.ToUpper(lower)
+			if s.tx == 'E' {
+				tag = "ROLLBACK"
+			}
+			s.tx = 'I'
+			return w.Complete(tag)
+		}), nil
+	}
+	if s.tx == 'E' {
+		return nil, types.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return nil, nil
+}
 
 // fakeManyRows is how many rows "select many" returns: enough for several
 // mid-statement flushes.
@@ -163,6 +217,9 @@ func (s *fakeSession) ExecutePrepared(ctx context.Context, st *Statement, params
 // string, for errors. declared are the parameter types the client gave.
 func (s *fakeSession) compile(stmt string, pos int, declared []types.Type) (*fakeStmt, error) {
 	lower := strings.ToLower(stmt)
+	if st, err := s.txnStmt(lower); st != nil || err != nil {
+		return st, err
+	}
 	rows := func(rows ...[]types.Datum) func(context.Context, []types.Datum, ResultWriter) error {
 		return func(_ context.Context, _ []types.Datum, w ResultWriter) error {
 			for _, r := range rows {

@@ -56,6 +56,7 @@ const (
 var (
 	_ ResultWriter = (*resultWriter)(nil)
 	_ Copier       = (*resultWriter)(nil)
+	_ Noticer      = (*resultWriter)(nil)
 )
 
 // begin prepares the writer for a simple Query (p nil) or one Execute of
@@ -199,4 +200,9 @@ func (w *resultWriter) EmptyQuery() error {
 		p.state = portalDone
 	}
 	return w.out.send(&pgproto3.EmptyQueryResponse{})
+}
+
+// Notice sends a NoticeResponse; it may come at any point of a result.
+func (w *resultWriter) Notice(severity string, e *types.Error) error {
+	return w.out.send(noticeResponse(severity, e))
 }

@@ -189,7 +189,7 @@ func (c *conn) openSession(p startupParams) error {
 	}
 	msgs = append(msgs,
 		&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret},
-		&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
 	for _, m := range msgs {
 		if err := c.out.send(m); err != nil {
 			return err
