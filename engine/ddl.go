@@ -231,6 +231,9 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 func (e *Engine) drop(n *sql.Drop) error {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
+	if n.Kind == sql.RelSource {
+		return e.dropSources(n)
+	}
 	for _, name := range n.Names {
 		o, ok := e.cat.get(name)
 		if !ok {
@@ -245,6 +248,9 @@ func (e *Engine) drop(n *sql.Drop) error {
 		if o.Kind != n.Kind {
 			err := types.Errorf(types.CodeWrongObjectType, "\"%s\" is not a%s %s", name, map[bool]string{true: "n", false: ""}[n.Kind == sql.RelIndex], n.Kind)
 			err.Hint = "Use DROP " + strings.ToUpper(o.Kind.String()) + " to remove a " + o.Kind.String() + "."
+			return err
+		}
+		if err := e.dropSourceWriting(o, n.Cascade); err != nil {
 			return err
 		}
 		deps := e.cat.dependents(name)

@@ -33,10 +33,11 @@ type Engine struct {
 	cat   *catalog
 	ddlMu sync.Mutex // serializes catalog changes
 
-	mu     sync.Mutex
-	flows  map[string]*dataflow
-	tables map[string]*sync.Mutex // per-table DML locks
-	closed bool
+	mu      sync.Mutex
+	flows   map[string]*dataflow
+	tables  map[string]*sync.Mutex // per-table DML locks
+	sources map[string]*sourceTask // by source name
+	closed  bool
 
 	nextPID atomic.Int32 // backend ids for sessions
 	started time.Time
@@ -109,6 +110,10 @@ func (e *Engine) recover() error {
 			if err := e.startView(o); err != nil {
 				return fmt.Errorf("restarting materialized view %s: %w", o.Name, err)
 			}
+		case sql.RelSource:
+			if err := e.startSource(o); err != nil {
+				return fmt.Errorf("restarting source %s: %w", o.Name, err)
+			}
 		}
 	}
 	return nil
@@ -134,6 +139,9 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	e.mu.Unlock()
+	e.stopSources()
+	e.mu.Lock()
 	flows := make([]*dataflow, 0, len(e.flows))
 	for _, f := range e.flows {
 		flows = append(flows, f)

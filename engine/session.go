@@ -133,6 +133,10 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		if err := e.createIndex(n); err != nil {
 			return err
 		}
+	case *sql.CreateSource:
+		if err := e.createSource(n, p.Text); err != nil {
+			return err
+		}
 	case *sql.Explain:
 		return s.explain(n, w)
 	case *sql.Copy:
