@@ -4,15 +4,18 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
-// JoinType is the kind of a batch join.
+// JoinType is the kind of a join.
 type JoinType uint8
 
-// Join types.
+// Join types. Semi and Anti (streaming joins only) output left rows only:
+// those with a match, or those without.
 const (
 	JoinInner JoinType = iota
 	JoinLeft
 	JoinRight
 	JoinFull
+	JoinSemi
+	JoinAnti
 )
 
 // BatchHashJoin joins on equal keys (LeftKeys over left rows, RightKeys

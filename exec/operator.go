@@ -33,17 +33,5 @@ type Pipeline []Operator
 // Push sends m through every operator and returns what comes out of the
 // last one.
 func (p Pipeline) Push(m Message) ([]Message, error) {
-	msgs := []Message{m}
-	for _, op := range p {
-		var next []Message
-		for _, in := range msgs {
-			out, err := op.Process(in)
-			if err != nil {
-				return nil, err
-			}
-			next = append(next, out...)
-		}
-		msgs = next
-	}
-	return msgs, nil
+	return p.pushAll([]Message{m})
 }

@@ -7,12 +7,23 @@ import (
 )
 
 // Explain renders the plan, one operator per line with what it emits,
-// source last; the first line says what the view's output carries.
+// inputs below the operator that reads them; the first line says what the
+// view's output carries.
 func (p *Plan) Explain() string {
 	var lines []string
-	for i := len(p.Steps) - 1; i >= 0; i-- {
+	p.explain(p, 0, &lines)
+	return fmt.Sprintf("Output: %s\n%s", p.outputText(), strings.Join(lines, "\n"))
+}
+
+// explain appends q's lines at the given depth; p is the root.
+func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
+	add := func(line string) {
+		*lines = append(*lines, strings.Repeat("  ", depth)+"-> "+line)
+		depth++
+	}
+	for i := len(q.Steps) - 1; i >= 0; i-- {
 		var line string
-		switch s := p.Steps[i].(type) {
+		switch s := q.Steps[i].(type) {
 		case *FilterStep:
 			line = "Filter"
 		case *ProjectStep:
@@ -25,25 +36,72 @@ func (p *Plan) Explain() string {
 			line = fmt.Sprintf("SessionWindow (gap %s, %d key columns)", Duration(s.Gap), len(s.Keys))
 		case *AggStep:
 			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase, emit %s)", len(s.Groups), len(s.Aggs), p.emitText(s))
+		case *TopNStep:
+			line = topNText(s)
 		case *SortStep:
 			line = "Sort"
 		case *LimitStep:
 			line = fmt.Sprintf("Limit %d offset %d", s.Count, s.Offset)
 		}
-		if i < len(p.Edges) {
-			line += " emits " + p.Edges[i].String()
+		if i < len(q.Edges) {
+			line += " emits " + q.Edges[i].String()
 		}
-		lines = append(lines, line)
+		add(line)
 	}
-	if p.Source != nil {
-		lines = append(lines, fmt.Sprintf("Scan %s %s emits %s", p.Source.Kind, p.Source.Name, p.SourceEmits))
-	} else {
-		lines = append(lines, "Values")
+	switch {
+	case q.Source != nil:
+		add(fmt.Sprintf("Scan %s %s emits %s", q.Source.Kind, q.Source.Name, q.SourceEmits))
+	case q.Join != nil:
+		add(joinText(q.Join) + " emits " + q.SourceEmits.String())
+		p.explain(q.Join.Left, depth, lines)
+		p.explain(q.Join.Right, depth, lines)
+	case q.Union != nil:
+		add(fmt.Sprintf("Union (%d inputs) emits %s", len(q.Union), q.SourceEmits))
+		for _, u := range q.Union {
+			p.explain(u, depth, lines)
+		}
+	default:
+		add("Values")
 	}
-	for i := range lines {
-		lines[i] = strings.Repeat("  ", i) + "-> " + lines[i]
+}
+
+func joinText(j *JoinInput) string {
+	var keys []string
+	for i, l := range j.LeftKeys {
+		keys = append(keys, fmt.Sprintf("%s = %s", j.Left.Cols[l].Name, j.Right.Cols[j.RightKeys[i]].Name))
 	}
-	return fmt.Sprintf("Output: %s\n%s", p.outputText(), strings.Join(lines, "\n"))
+	s := "HashJoin " + j.Kind.String()
+	if j.Temporal {
+		s = "LookupJoin " + j.Kind.String() + " (temporal)"
+	}
+	if len(keys) > 0 {
+		s += " on (" + strings.Join(keys, ", ") + ")"
+	}
+	if j.Cond != nil {
+		s += " with condition"
+	}
+	for side, x := range j.Expire {
+		if x == nil {
+			continue
+		}
+		in := [2]*Plan{j.Left, j.Right}
+		s += fmt.Sprintf(", %s rows expire when %s passes %s + %s", [2]string{"left", "right"}[side], in[1-side].Cols[x.OtherCol].Name, in[side].Cols[x.Col].Name, Duration(x.Delta))
+	}
+	return s
+}
+
+func topNText(t *TopNStep) string {
+	s := fmt.Sprintf("TopN (%d partition columns, limit %d", len(t.Partition), t.Limit)
+	if t.Offset > 0 {
+		s += fmt.Sprintf(" offset %d", t.Offset)
+	}
+	if t.Func != "" {
+		s += ", " + t.Func
+	}
+	if t.AppendOnlyInput {
+		s += ", keeps top rows only"
+	}
+	return s + ")"
 }
 
 func (p *Plan) outputText() string {

@@ -26,10 +26,15 @@ func (e Emits) String() string {
 	return [...]string{"append-only", "upsert", "retracting"}[e]
 }
 
-// Plan is a linear dataflow: rows from Source (or Values) through Steps.
+// Plan is a dataflow tree: rows enter from exactly one of Source, Values,
+// Join (two sub-plans joined) or Union (the rows of every sub-plan), then
+// pass through Steps. A view's plan is the root; its policy, late-row and
+// processing-time fields are the root's alone.
 type Plan struct {
-	Source *sql.Relation // nil when Values is set
+	Source *sql.Relation
 	Values *sql.Values
+	Join   *JoinInput
+	Union  []*Plan
 	Steps  []Step
 	Cols   []sql.Column
 	// SourceEmits is what the source edge carries; Edges[i] what step i
@@ -149,13 +154,26 @@ func PlanView(q *sql.Query, emit sql.Emit) (*Plan, error) {
 	if err := b.finishEmit(); err != nil {
 		return nil, err
 	}
-	for _, s := range b.plan.Steps {
-		if _, ok := s.(*SortStep); ok {
-			return nil, types.Errorf(types.CodeFeatureNotSupported, "ORDER BY without LIMIT cannot be maintained in a materialized view; order when you query it")
+	var err error
+	b.plan.Walk(func(p *Plan) {
+		for _, s := range p.Steps {
+			switch s.(type) {
+			case *SortStep:
+				err = types.Errorf(types.CodeFeatureNotSupported, "ORDER BY without LIMIT cannot be maintained in a materialized view; order when you query it")
+			case *LimitStep:
+				err = types.Errorf(types.CodeFeatureNotSupported, "OFFSET without LIMIT cannot be maintained in a materialized view")
+			}
 		}
-		if _, ok := s.(*LimitStep); ok {
-			return nil, types.Errorf(types.CodeFeatureNotSupported, "LIMIT in a materialized view is not supported yet")
+		if p.ProcTimeWatermark && p != b.plan {
+			b.plan.ProcTimeWatermark = true
 		}
+		b.plan.ProcTime = b.plan.ProcTime || p.ProcTime
+	})
+	if err != nil {
+		return nil, err
+	}
+	if b.plan.ProcTimeWatermark && len(b.plan.Leaves()) > 1 {
+		return nil, types.Errorf(types.CodeFeatureNotSupported, "a window on proctime() is supported only in a view over one input")
 	}
 	b.plan.Emits = b.emits
 	b.plan.Key = b.key

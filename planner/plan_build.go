@@ -36,6 +36,9 @@ type builder struct {
 	windowed   bool // the plan has a window table function
 	session    *SessionStep
 	late       *LateSpec
+	// topN maps ranking window functions filtered to their top rows to
+	// the number of rows kept.
+	topN map[*sql.Over]int64
 }
 
 func (b *builder) add(s Step, out Emits) {
@@ -88,6 +91,12 @@ func (b *builder) build(r sql.Rel) error {
 		b.cols = plainCols(len(n.Cols))
 		b.emits = AppendOnly
 	case *sql.Filter:
+		if over, limit, ok := rankLimit(n); ok && b.continuous {
+			if b.topN == nil {
+				b.topN = map[*sql.Over]int64{}
+			}
+			b.topN[over] = limit
+		}
 		if err := b.build(n.Input); err != nil {
 			return err
 		}
@@ -116,7 +125,19 @@ func (b *builder) build(r sql.Rel) error {
 		key := b.key
 		b.add(&SortStep{Keys: n.Keys}, b.emits)
 		b.key = key
+	case *sql.Join:
+		return b.join(n)
+	case *sql.SetOp:
+		return b.setOp(n)
+	case *sql.Over:
+		if !b.continuous {
+			return types.Errorf(types.CodeFeatureNotSupported, "window functions run on the batch engine")
+		}
+		return b.over(n)
 	case *sql.Limit:
+		if s, ok := n.Input.(*sql.Sort); ok && b.continuous && n.Count >= 0 {
+			return b.topNLimit(n, s)
+		}
 		if err := b.build(n.Input); err != nil {
 			return err
 		}

@@ -1,0 +1,427 @@
+package exec
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/weir-db/weir/storage/encoding"
+	"github.com/weir-db/weir/types"
+	"github.com/weir-db/weir/windowing"
+)
+
+// JoinExpiry bounds how long a side's rows can still match: a row of the
+// side is dropped once the other side's watermark passes row[Col] + Delta.
+// Rows of the other side below its watermark in OtherCol are late: they
+// are dropped and counted, since the rows they could match may be gone.
+type JoinExpiry struct {
+	Col      int
+	Delta    int64
+	OtherCol int
+}
+
+// HashJoin is a symmetric hash join of two changelogs with state in
+// Pebble. Each side's rows are stored under their join key, with their
+// multiplicity and their degree (how many rows of the other side they
+// match, counted with multiplicity), so every change is joined with the
+// other side's current rows exactly once and an outer side's NULL padding
+// is retracted when its first match appears and restored when its last
+// match goes.
+//
+// State tables: IDs[0] and IDs[1] hold each side's rows, key = join key ‖
+// row key, value = varint count ‖ varint degree ‖ row. Aux holds each
+// expiring side's expiry index (side byte ‖ expiry time ‖ row key → state
+// key) and the counters (late rows, watermarks).
+//
+// A Temporal join is a lookup: left rows probe the right side's current
+// rows and are not stored (never revised); right changes only update
+// state.
+type HashJoin struct {
+	Kind     JoinType
+	Types    [2][]types.Type
+	Keys     [2][]int
+	Cond     Expr // over the left row then the right row; nil: none
+	Temporal bool
+	Expire   [2]*JoinExpiry
+	Timed    [2]bool // which sides deliver watermarks
+	IDs      [2]uint32
+	Aux      uint32
+	State    *StateHandle
+
+	started bool
+	wms     sideWatermarks
+	sideWM  [2]counter
+	late    counter
+	wm      counter
+}
+
+var (
+	sideWMKeys = [2][]byte{{0xff, 's', 0}, {0xff, 's', 1}}
+	errStop    = errors.New("stop")
+)
+
+// Reset implements Resetter: in-memory copies are read again.
+func (j *HashJoin) Reset() { j.started = false }
+
+func (j *HashJoin) start() error {
+	if j.started {
+		return nil
+	}
+	s := j.State.Store
+	j.wms = newSideWatermarks(j.Timed[:])
+	j.late = counter{key: lateKey}
+	j.wm = counter{key: watermarkKey}
+	if err := j.late.load(s, j.Aux, 0); err != nil {
+		return err
+	}
+	if err := j.wm.load(s, j.Aux, windowing.NoWatermark); err != nil {
+		return err
+	}
+	j.wms.out = j.wm.v
+	for side := range j.sideWM {
+		j.sideWM[side] = counter{key: sideWMKeys[side]}
+		if err := j.sideWM[side].load(s, j.Aux, windowing.NoWatermark); err != nil {
+			return err
+		}
+		j.wms.wm[side] = j.sideWM[side].v
+	}
+	j.started = true
+	return nil
+}
+
+// preserved reports whether side's unmatched rows are output padded.
+func (j *HashJoin) preserved(side int) bool {
+	switch j.Kind {
+	case JoinLeft:
+		return side == 0
+	case JoinRight:
+		return side == 1
+	case JoinFull:
+		return true
+	}
+	return false
+}
+
+// ProcessSide implements Combiner.
+func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
+	if err := j.start(); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Watermark != nil:
+		return j.watermark(side, *m.Watermark)
+	case m.Fire:
+		if side == 0 {
+			return []Message{m}, nil
+		}
+		return nil, nil
+	case m.Chunk == nil:
+		return nil, nil
+	}
+	c := m.Chunk
+	out := NewChunkBuilder(j.outTypes())
+	row := make([]types.Datum, 0, len(c.Types))
+	for i := 0; i < c.Len(); i++ {
+		row = c.Row(i, row)
+		if err := j.apply(side, row, c.Ops[i].Sign(), out); err != nil {
+			return nil, err
+		}
+	}
+	if oc := out.Build(); oc != nil {
+		return []Message{{Chunk: oc}}, nil
+	}
+	return nil, nil
+}
+
+func (j *HashJoin) outTypes() []types.Type {
+	if j.Kind == JoinSemi || j.Kind == JoinAnti {
+		return j.Types[0]
+	}
+	return append(append([]types.Type(nil), j.Types[0]...), j.Types[1]...)
+}
+
+// joinEntry is a stored row of one side.
+type joinEntry struct {
+	key    []byte
+	count  int64
+	degree int64
+	row    []types.Datum
+}
+
+func (j *HashJoin) encodeEntry(e *joinEntry, side int) []byte {
+	v := binary.AppendVarint(nil, e.count)
+	v = binary.AppendVarint(v, e.degree)
+	return types.AppendRow(v, j.Types[side], e.row)
+}
+
+func (j *HashJoin) decodeEntry(k, v []byte, side int) (joinEntry, error) {
+	n, w := binary.Varint(v)
+	if w <= 0 {
+		return joinEntry{}, types.Errorf(types.CodeDataCorrupted, "corrupt join state entry")
+	}
+	d, w2 := binary.Varint(v[w:])
+	if w2 <= 0 {
+		return joinEntry{}, types.Errorf(types.CodeDataCorrupted, "corrupt join state entry")
+	}
+	row, err := types.DecodeRow(v[w+w2:], j.Types[side], nil)
+	if err != nil {
+		return joinEntry{}, err
+	}
+	return joinEntry{key: append([]byte(nil), k...), count: n, degree: d, row: row}, nil
+}
+
+// joinKey encodes row's join key; ok is false when a key column is NULL
+// (such a row matches nothing).
+func (j *HashJoin) joinKey(side int, row []types.Datum) ([]byte, bool) {
+	var k []byte
+	for _, c := range j.Keys[side] {
+		if row[c] == nil {
+			return nil, false
+		}
+		k = types.AppendKey(k, j.Types[side][c], row[c], false)
+	}
+	return k, true
+}
+
+// matches reads the other side's rows under key k that satisfy the
+// condition with row.
+func (j *HashJoin) matches(side int, k []byte, row []types.Datum) ([]joinEntry, error) {
+	other := 1 - side
+	var out []joinEntry
+	var buf []types.Datum
+	err := j.State.Store.Scan(j.IDs[other], k, func(key, v []byte) error {
+		e, err := j.decodeEntry(key, v, other)
+		if err != nil {
+			return err
+		}
+		if j.Cond != nil {
+			buf = j.pair(buf, side, row, e.row)
+			ok, err := j.Cond.EvalRow(buf)
+			if err != nil {
+				return err
+			}
+			if ok != true {
+				return nil
+			}
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// pair lays out the joined row of side's row and the other side's row.
+func (j *HashJoin) pair(buf []types.Datum, side int, row, other []types.Datum) []types.Datum {
+	buf = buf[:0]
+	if side == 0 {
+		return append(append(buf, row...), other...)
+	}
+	return append(append(buf, other...), row...)
+}
+
+// padded is side's row with NULLs for the other side's columns.
+func (j *HashJoin) padded(side int, row []types.Datum) []types.Datum {
+	nulls := make([]types.Datum, len(j.Types[1-side]))
+	if side == 0 {
+		return append(append([]types.Datum(nil), row...), nulls...)
+	}
+	return append(nulls, row...)
+}
+
+func opOf(sign int64) Op {
+	if sign > 0 {
+		return Insert
+	}
+	return Delete
+}
+
+func appendN(out *ChunkBuilder, op Op, row []types.Datum, n int64) {
+	for ; n > 0; n-- {
+		out.Append(op, row)
+	}
+}
+
+// apply joins one change of side's row (sign +1 or -1) and updates state.
+func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuilder) error {
+	if x := j.Expire[1-side]; x != nil && j.wms.wm[side] != windowing.NoWatermark {
+		if t, ok := row[x.OtherCol].(types.DTimestamp); ok && int64(t) < j.wms.wm[side] {
+			j.late.v++
+			return j.late.store(j.State.Store, j.Aux)
+		}
+	}
+	op := opOf(sign)
+	k, ok := j.joinKey(side, row)
+	if !ok {
+		if j.preserved(side) || side == 0 && j.Kind == JoinAnti {
+			if j.Kind == JoinAnti {
+				out.Append(op, row)
+			} else {
+				out.Append(op, j.padded(side, row))
+			}
+		}
+		return nil
+	}
+	if j.Temporal && side == 1 {
+		_, err := j.store(side, k, row, sign, 0)
+		return err
+	}
+	ms, err := j.matches(side, k, row)
+	if err != nil {
+		return err
+	}
+	var degree int64
+	var buf []types.Datum
+	other := 1 - side
+	for i := range ms {
+		e := &ms[i]
+		degree += e.count
+		if j.Temporal {
+			buf = j.pair(buf, side, row, e.row)
+			out.Append(op, buf)
+			continue
+		}
+		before := e.degree
+		e.degree += sign
+		if e.degree < 0 {
+			return types.Errorf(types.CodeDataCorrupted, "join state: a row matches a negative number of rows")
+		}
+		switch {
+		case j.Kind == JoinSemi || j.Kind == JoinAnti:
+			if side == 1 && (before == 0) != (e.degree == 0) {
+				// A semi join's row appears with its first match, an anti
+				// join's disappears.
+				op := Insert
+				if (e.degree > 0) == (j.Kind == JoinAnti) {
+					op = Delete
+				}
+				appendN(out, op, e.row, e.count)
+			}
+		default:
+			if j.preserved(other) && before == 0 && e.degree > 0 {
+				appendN(out, Delete, j.padded(other, e.row), e.count)
+			}
+			buf = j.pair(buf, side, row, e.row)
+			appendN(out, op, buf, e.count)
+			if j.preserved(other) && before > 0 && e.degree == 0 {
+				appendN(out, Insert, j.padded(other, e.row), e.count)
+			}
+		}
+		if err := j.State.Store.Set(j.IDs[other], e.key, j.encodeEntry(e, other)); err != nil {
+			return err
+		}
+	}
+	switch {
+	case j.Kind == JoinSemi && side == 0:
+		if degree > 0 {
+			out.Append(op, row)
+		}
+	case j.Kind == JoinAnti && side == 0:
+		if degree == 0 {
+			out.Append(op, row)
+		}
+	case j.preserved(side) && degree == 0:
+		out.Append(op, j.padded(side, row))
+	}
+	if j.Temporal {
+		return nil
+	}
+	_, err = j.store(side, k, row, sign, degree)
+	return err
+}
+
+// store adds sign to row's multiplicity on side, with its degree, and
+// keeps its expiry index entry; it returns the new multiplicity.
+func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int64) (int64, error) {
+	s := j.State.Store
+	key := append(k, RowKey(j.Types[side], row)...)
+	e := joinEntry{key: key, row: row, degree: degree}
+	v, err := s.Get(j.IDs[side], key)
+	switch {
+	case err == nil:
+		if e.count, _ = binary.Varint(v); e.count <= 0 {
+			return 0, types.Errorf(types.CodeDataCorrupted, "corrupt join state entry")
+		}
+	case !errors.Is(err, ErrNotFound):
+		return 0, err
+	}
+	before := e.count
+	e.count += sign
+	switch {
+	case e.count < 0:
+		return 0, types.Errorf(types.CodeDataCorrupted, "join received a retraction for a row it does not hold")
+	case e.count == 0:
+		err = s.Delete(j.IDs[side], key)
+	default:
+		err = s.Set(j.IDs[side], key, j.encodeEntry(&e, side))
+	}
+	if err != nil || j.Expire[side] == nil || (before == 0) == (e.count == 0) {
+		return e.count, err
+	}
+	ik := j.expiryKey(side, row, key)
+	if e.count == 0 {
+		return 0, s.Delete(j.Aux, ik)
+	}
+	return e.count, s.Set(j.Aux, ik, key)
+}
+
+// expiryKey is the expiry index entry of a row of side: rows whose time
+// column is NULL can never satisfy the bound, so they expire first.
+func (j *HashJoin) expiryKey(side int, row []types.Datum, key []byte) []byte {
+	x := j.Expire[side]
+	at := int64(windowing.NoWatermark)
+	if t, ok := row[x.Col].(types.DTimestamp); ok {
+		at = int64(t) + x.Delta
+	}
+	return append(encoding.AppendInt([]byte{byte(side)}, at), key...)
+}
+
+// watermark records side's watermark, expires the other side's rows it
+// makes unmatchable, and forwards the combined watermark if it moved.
+func (j *HashJoin) watermark(side int, wm int64) ([]Message, error) {
+	s := j.State.Store
+	if wm > j.sideWM[side].v {
+		j.sideWM[side].v = wm
+		if err := j.sideWM[side].store(s, j.Aux); err != nil {
+			return nil, err
+		}
+	}
+	if other := 1 - side; j.Expire[other] != nil {
+		if err := j.expire(other, j.sideWM[side].v); err != nil {
+			return nil, err
+		}
+	}
+	out, moved := j.wms.observe(side, wm)
+	if !moved {
+		return nil, nil
+	}
+	j.wm.v = out
+	if err := j.wm.store(s, j.Aux); err != nil {
+		return nil, err
+	}
+	return []Message{{Watermark: &out}}, nil
+}
+
+// expire drops side's rows whose expiry is below wm.
+func (j *HashJoin) expire(side int, wm int64) error {
+	s := j.State.Store
+	bound := encoding.AppendInt([]byte{byte(side)}, wm)
+	var dead [][2][]byte
+	err := s.Scan(j.Aux, []byte{byte(side)}, func(k, v []byte) error {
+		if string(k) >= string(bound) {
+			return errStop
+		}
+		dead = append(dead, [2][]byte{append([]byte(nil), k...), append([]byte(nil), v...)})
+		return nil
+	})
+	if err != nil && err != errStop {
+		return err
+	}
+	for _, d := range dead {
+		if err := s.Delete(j.Aux, d[0]); err != nil {
+			return err
+		}
+		if err := s.Delete(j.IDs[side], d[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package exec
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/weir-db/weir/types"
+)
+
+// OrderKey orders rows by an expression.
+type OrderKey struct {
+	E          Expr
+	Desc       bool
+	NullsFirst bool
+}
+
+// TopN keeps, per partition, the rows ranked within Limit after Offset by
+// Order, and outputs the changes to that set: when a change moves rows in
+// or out of the top (or changes their rank), the old rows are retracted
+// and the new ones inserted. Func (row_number, rank or dense_rank) appends
+// the rank as a column; "" appends none (ORDER BY ... LIMIT).
+//
+// State table ID: key = partition key ‖ order key ‖ row key, value =
+// varint count ‖ varint order key length ‖ row. Over an append-only input
+// a row that falls out of the top can never return, so the operator
+// forgets it and each partition's state stays within the top rows.
+type TopN struct {
+	Types           []types.Type
+	Partition       []Expr
+	Order           []OrderKey
+	Func            string
+	Limit, Offset   int64
+	AppendOnlyInput bool
+	ID              uint32
+	State           *StateHandle
+}
+
+// topRow is one output row of a partition's top set.
+type topRow struct {
+	row  []types.Datum
+	rank int64
+}
+
+// Process implements Operator.
+func (t *TopN) Process(m Message) ([]Message, error) {
+	if m.Chunk == nil {
+		return []Message{m}, nil
+	}
+	c := m.Chunk
+	type change struct {
+		row  []types.Datum
+		sign int64
+	}
+	var order []string
+	parts := map[string][]change{}
+	for i := 0; i < c.Len(); i++ {
+		row := c.Row(i, nil)
+		pk, err := t.partitionKey(row)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := parts[string(pk)]; !ok {
+			order = append(order, string(pk))
+		}
+		parts[string(pk)] = append(parts[string(pk)], change{row, c.Ops[i].Sign()})
+	}
+	out := NewChunkBuilder(t.outTypes())
+	for _, pk := range order {
+		before, err := t.top([]byte(pk), false)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range parts[pk] {
+			if err := t.apply([]byte(pk), ch.row, ch.sign); err != nil {
+				return nil, err
+			}
+		}
+		after, err := t.top([]byte(pk), t.AppendOnlyInput)
+		if err != nil {
+			return nil, err
+		}
+		t.diff(before, after, out)
+	}
+	if oc := out.Build(); oc != nil {
+		return []Message{{Chunk: oc}}, nil
+	}
+	return nil, nil
+}
+
+func (t *TopN) outTypes() []types.Type {
+	if t.Func == "" {
+		return t.Types
+	}
+	return append(append([]types.Type(nil), t.Types...), types.TInt8)
+}
+
+func (t *TopN) outRow(r topRow) []types.Datum {
+	if t.Func == "" {
+		return r.row
+	}
+	return append(append([]types.Datum(nil), r.row...), r.rank)
+}
+
+// diff emits the retractions and insertions that turn before into after.
+func (t *TopN) diff(before, after []topRow, out *ChunkBuilder) {
+	ots := t.outTypes()
+	count := map[string]int{}
+	for _, r := range after {
+		count[string(RowKey(ots, t.outRow(r)))]++
+	}
+	for _, r := range before {
+		row := t.outRow(r)
+		k := string(RowKey(ots, row))
+		if count[k] > 0 {
+			count[k]--
+			continue
+		}
+		out.Append(Delete, row)
+	}
+	for _, r := range after {
+		row := t.outRow(r)
+		k := string(RowKey(ots, row))
+		if count[k] > 0 {
+			count[k]--
+			out.Append(Insert, row)
+		}
+	}
+}
+
+func (t *TopN) partitionKey(row []types.Datum) ([]byte, error) {
+	var k []byte
+	for _, e := range t.Partition {
+		v, err := e.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		k = types.AppendKey(k, e.Type(), v, false)
+	}
+	return k, nil
+}
+
+func (t *TopN) orderKey(row []types.Datum) ([]byte, error) {
+	var k []byte
+	for _, o := range t.Order {
+		v, err := o.E.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		// NULLs sort first or last whatever the direction.
+		if (v == nil) == o.NullsFirst {
+			k = append(k, 0)
+		} else {
+			k = append(k, 1)
+		}
+		k = types.AppendKey(k, o.E.Type(), v, o.Desc)
+	}
+	return k, nil
+}
+
+// apply adds sign to row's multiplicity in partition pk.
+func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
+	ok, err := t.orderKey(row)
+	if err != nil {
+		return err
+	}
+	key := append(append(append([]byte(nil), pk...), ok...), RowKey(t.Types, row)...)
+	s := t.State.Store
+	var n int64
+	v, err := s.Get(t.ID, key)
+	switch {
+	case err == nil:
+		n, _ = binary.Varint(v)
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	n += sign
+	switch {
+	case n < 0:
+		if t.AppendOnlyInput {
+			// A forgotten row: it had left the top set for good.
+			return nil
+		}
+		return types.Errorf(types.CodeDataCorrupted, "top-N received a retraction for a row it does not hold")
+	case n == 0:
+		return s.Delete(t.ID, key)
+	}
+	val := binary.AppendVarint(nil, n)
+	val = binary.AppendVarint(val, int64(len(ok)))
+	return s.Set(t.ID, key, types.AppendRow(val, t.Types, row))
+}
+
+// top reads partition pk's top set in order, with ranks. With forget it
+// deletes the rows after it.
+func (t *TopN) top(pk []byte, forget bool) ([]topRow, error) {
+	var out []topRow
+	var dead [][]byte
+	var pos, rank, dense int64
+	var prevOrder []byte
+	end := t.Offset + t.Limit
+	err := t.State.Store.Scan(t.ID, pk, func(k, v []byte) error {
+		n, w := binary.Varint(v)
+		olen, w2 := binary.Varint(v[max(w, 0):])
+		if w <= 0 || w2 <= 0 || n <= 0 || len(pk)+int(olen) > len(k) {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+		}
+		ord := k[len(pk) : len(pk)+int(olen)]
+		var row []types.Datum
+		for i := int64(0); i < n; i++ {
+			pos++
+			if prevOrder == nil || string(ord) != string(prevOrder) {
+				rank, dense = pos, dense+1
+				prevOrder = append(prevOrder[:0], ord...)
+			}
+			var r int64
+			switch t.Func {
+			case "rank":
+				r = rank
+			case "dense_rank":
+				r = dense
+			default:
+				r = pos
+			}
+			if r > end {
+				if !forget {
+					return errStop
+				}
+				if i == 0 {
+					dead = append(dead, append([]byte(nil), k...))
+				}
+				continue
+			}
+			if r <= t.Offset {
+				continue
+			}
+			if row == nil {
+				var err error
+				if row, err = types.DecodeRow(v[w+w2:], t.Types, nil); err != nil {
+					return err
+				}
+			}
+			out = append(out, topRow{row: row, rank: r - t.Offset})
+		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, err
+	}
+	for _, k := range dead {
+		if err := t.State.Store.Delete(t.ID, k); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,106 @@
+package planner
+
+import (
+	"github.com/weir-db/weir/sql"
+	"github.com/weir-db/weir/types"
+)
+
+// rankLimit recognizes a filter keeping the top of a ranking window
+// function (WHERE rn <= N, rn < N, rn = 1), looking through projections
+// that pass the rank column on. It returns the Over node and N.
+func rankLimit(f *sql.Filter) (*sql.Over, int64, bool) {
+	for _, c := range conjuncts(f.Cond) {
+		call, ok := c.(*sql.Call)
+		if !ok || len(call.Args) != 2 {
+			continue
+		}
+		col, ok1 := call.Args[0].(*sql.ColRef)
+		k, ok2 := call.Args[1].(*sql.Const)
+		op := call.Func
+		if !ok1 || !ok2 {
+			col, ok1 = call.Args[1].(*sql.ColRef)
+			k, ok2 = call.Args[0].(*sql.Const)
+			op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
+		}
+		n, isInt := k.Value.(int64)
+		if !ok1 || !ok2 || !isInt {
+			continue
+		}
+		switch op {
+		case "<=":
+		case "<":
+			n--
+		case "=":
+			if n != 1 {
+				continue
+			}
+		default:
+			continue
+		}
+		over, ok := rankSource(f.Input, col.Idx)
+		if ok && n >= 1 {
+			return over, n, true
+		}
+	}
+	return nil, 0, false
+}
+
+// rankSource follows column idx down through projections to the ranking
+// function of an Over node that computes it.
+func rankSource(r sql.Rel, idx int) (*sql.Over, bool) {
+	for {
+		switch n := r.(type) {
+		case *sql.Project:
+			c, ok := n.Exprs[idx].(*sql.ColRef)
+			if !ok {
+				return nil, false
+			}
+			r, idx = n.Input, c.Idx
+		case *sql.Filter:
+			r = n.Input
+		case *sql.Over:
+			base := len(n.Input.Columns())
+			if len(n.Funcs) != 1 || idx != base {
+				return nil, false
+			}
+			switch n.Funcs[0].Func {
+			case "row_number", "rank", "dense_rank":
+				return n, true
+			}
+			return nil, false
+		default:
+			return nil, false
+		}
+	}
+}
+
+// over plans a ranking window function kept to its top rows.
+func (b *builder) over(n *sql.Over) error {
+	limit, ok := b.topN[n]
+	if !ok {
+		return types.Errorf(types.CodeFeatureNotSupported,
+			"a window function in a materialized view must be row_number(), rank() or dense_rank() kept to its top rows by a filter such as WHERE rn <= 10")
+	}
+	if err := b.build(n.Input); err != nil {
+		return err
+	}
+	f := n.Funcs[0]
+	b.add(&TopNStep{Partition: f.PartitionBy, Order: f.OrderBy, Func: f.Func, Limit: limit, AppendOnlyInput: b.emits == AppendOnly}, Retracting)
+	b.cols = append(b.cols, plainCols(1)...)
+	return nil
+}
+
+// topNLimit plans ORDER BY ... LIMIT in a view as a top-N without
+// partitions.
+func (b *builder) topNLimit(n *sql.Limit, s *sql.Sort) error {
+	if err := b.build(s.Input); err != nil {
+		return err
+	}
+	t := &TopNStep{Limit: n.Count, Offset: n.Offset, AppendOnlyInput: b.emits == AppendOnly}
+	cols := s.Input.Columns()
+	for _, k := range s.Keys {
+		t.Order = append(t.Order, sql.OrderExpr{E: &sql.ColRef{Idx: k.Col, T: cols[k.Col].Type, Name: cols[k.Col].Name}, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	b.add(t, Retracting)
+	return nil
+}
