@@ -324,8 +324,9 @@ func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types
 				off = next
 			}
 		}
+		out = append(out, txnOf(ctx).streamAppends(o)...)
 	case sql.RelTable:
-		if err := e.scanTable(o, func(row []types.Datum) error {
+		if err := e.scanTableIn(txnOf(ctx), o, func(row []types.Datum) error {
 			out = append(out, row)
 			return check()
 		}); err != nil {

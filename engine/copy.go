@@ -230,7 +230,7 @@ func (s *Session) copyIn(n *sql.Copy, copier pgwire.Copier, format pgwire.CopyFo
 			add(vals)
 		}
 	}
-	count, err := s.e.insertRows(o, rows)
+	count, err := s.e.insertRows(s.txn, o, rows)
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,11 @@ func checkNotNull(o *object, row []types.Datum) error {
 	return nil
 }
 
-func (e *Engine) insert(ctx context.Context, n *sql.Insert, env *evalEnv) (int, error) {
+// The DML below runs in transaction block t, or on its own when t is nil
+// (see txn.go): it reads the rows as t sees them and either buffers its
+// changes in t or writes them.
+
+func (e *Engine) insert(ctx context.Context, t *txn, n *sql.Insert, env *evalEnv) (int, error) {
 	o, ok := e.cat.get(n.Target.Name)
 	if !ok {
 		return 0, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Target.Name)
@@ -34,24 +38,29 @@ func (e *Engine) insert(ctx context.Context, n *sql.Insert, env *evalEnv) (int, 
 	if err != nil {
 		return 0, err
 	}
-	return e.insertRows(o, rows)
+	return e.insertRows(t, o, rows)
 }
 
 // insertRows appends full rows (one datum per column, hidden ones too) to a
 // stream or table, all or nothing per call.
-func (e *Engine) insertRows(o *object, rows [][]types.Datum) (int, error) {
+func (e *Engine) insertRows(t *txn, o *object, rows [][]types.Datum) (int, error) {
 	for _, r := range rows {
 		if err := checkNotNull(o, r); err != nil {
 			return 0, err
 		}
 	}
 	if o.Kind == sql.RelStream {
+		if t != nil {
+			p := t.writesTo(o)
+			p.appends = append(p.appends, rows...)
+			return len(rows), nil
+		}
 		return len(rows), e.appendStream(o, rows)
 	}
 	mu := e.tableLock(o.Name)
 	mu.Lock()
 	defer mu.Unlock()
-	nextRowID, err := readInt(e.st, tableProgress, progressKey(o.ID, "rowid"))
+	nextRowID, err := e.nextRowID(t, o)
 	if err != nil {
 		return 0, err
 	}
@@ -59,22 +68,49 @@ func (e *Engine) insertRows(o *object, rows [][]types.Datum) (int, error) {
 	changes := make([]change, 0, len(rows))
 	for _, r := range rows {
 		if o.RowID {
-			r[len(r)-1] = nextRowID
-			nextRowID++
+			r[len(r)-1] = nextRowID()
 		}
 		k := e.pkKey(o, r)
 		if seen[string(k)] {
 			return 0, e.duplicateKey(o, r)
 		}
 		seen[string(k)] = true
-		if _, err := e.st.Get(o.ID, k); err == nil {
-			return 0, e.duplicateKey(o, r)
-		} else if err != ErrNotFound {
+		if old, err := e.rowAt(t, o, k); err != nil {
 			return 0, err
+		} else if old != nil {
+			return 0, e.duplicateKey(o, r)
 		}
 		changes = append(changes, change{op: exec.Insert, row: r})
 	}
-	return len(rows), e.writeTable(o, changes, nextRowID)
+	return len(rows), e.applyChanges(t, o, changes)
+}
+
+// nextRowID returns a source of row ids for new rows of table o: the
+// table's own outside a block, provisional ones inside (see txn.go).
+func (e *Engine) nextRowID(t *txn, o *object) (func() int64, error) {
+	if t != nil {
+		return t.writesTo(o).nextRowID, nil
+	}
+	next, err := readInt(e.st, tableProgress, progressKey(o.ID, "rowid"))
+	if err != nil {
+		return nil, err
+	}
+	return func() int64 { next++; return next - 1 }, nil
+}
+
+// applyChanges writes a statement's changes to table o, or buffers them in
+// block t. The caller holds the table's lock.
+func (e *Engine) applyChanges(t *txn, o *object, changes []change) error {
+	if t != nil {
+		e.bufferChanges(t, o, changes)
+		return nil
+	}
+	// writeTable advances the row id past those of inserted rows.
+	nextRowID, err := readInt(e.st, tableProgress, progressKey(o.ID, "rowid"))
+	if err != nil {
+		return err
+	}
+	return e.writeTable(o, changes, nextRowID)
 }
 
 func (e *Engine) duplicateKey(o *object, row []types.Datum) error {
@@ -120,17 +156,17 @@ func (e *Engine) appendStream(o *object, rows [][]types.Datum) error {
 }
 
 // matching returns the table's rows for which where holds.
-func (e *Engine) matching(o *object, where sql.Expr, env *evalEnv) ([][]types.Datum, error) {
+func (e *Engine) matching(ctx context.Context, t *txn, o *object, where sql.Expr, env *evalEnv) ([][]types.Datum, error) {
 	var cond exec.Expr
 	if where != nil {
-		c, err := compileExprBatch(where, e.newBatchBuilder(context.Background(), env))
+		c, err := compileExprBatch(where, e.newBatchBuilder(ctx, env))
 		if err != nil {
 			return nil, err
 		}
 		cond = c
 	}
 	var out [][]types.Datum
-	err := e.scanTable(o, func(row []types.Datum) error {
+	err := e.scanTableIn(t, o, func(row []types.Datum) error {
 		if cond != nil {
 			v, err := cond.EvalRow(row)
 			if err != nil {
@@ -146,7 +182,7 @@ func (e *Engine) matching(o *object, where sql.Expr, env *evalEnv) ([][]types.Da
 	return out, err
 }
 
-func (e *Engine) update(n *sql.Update, env *evalEnv) (int, error) {
+func (e *Engine) update(ctx context.Context, t *txn, n *sql.Update, env *evalEnv) (int, error) {
 	o, ok := e.cat.get(n.Target.Name)
 	if !ok {
 		return 0, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Target.Name)
@@ -154,11 +190,11 @@ func (e *Engine) update(n *sql.Update, env *evalEnv) (int, error) {
 	mu := e.tableLock(o.Name)
 	mu.Lock()
 	defer mu.Unlock()
-	rows, err := e.matching(o, n.Where, env)
+	rows, err := e.matching(ctx, t, o, n.Where, env)
 	if err != nil {
 		return 0, err
 	}
-	set, err := e.newBatchBuilder(context.Background(), env).exprs(n.Set)
+	set, err := e.newBatchBuilder(ctx, env).exprs(n.Set)
 	if err != nil {
 		return 0, err
 	}
@@ -195,19 +231,17 @@ func (e *Engine) update(n *sql.Update, env *evalEnv) (int, error) {
 		if removed[string(k)] {
 			continue
 		}
-		if _, err := e.st.Get(o.ID, k); err == nil {
+		if old, err := e.rowAt(t, o, k); err != nil {
+			return 0, err
+		} else if old != nil {
 			return 0, e.duplicateKey(o, c.row)
 		}
 	}
 	changes = append(changes, inserts...)
-	nextRowID, err := readInt(e.st, tableProgress, progressKey(o.ID, "rowid"))
-	if err != nil {
-		return 0, err
-	}
-	return len(rows), e.writeTable(o, changes, nextRowID)
+	return len(rows), e.applyChanges(t, o, changes)
 }
 
-func (e *Engine) delete(n *sql.Delete, env *evalEnv) (int, error) {
+func (e *Engine) delete(ctx context.Context, t *txn, n *sql.Delete, env *evalEnv) (int, error) {
 	o, ok := e.cat.get(n.Target.Name)
 	if !ok {
 		return 0, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Target.Name)
@@ -215,7 +249,7 @@ func (e *Engine) delete(n *sql.Delete, env *evalEnv) (int, error) {
 	mu := e.tableLock(o.Name)
 	mu.Lock()
 	defer mu.Unlock()
-	rows, err := e.matching(o, n.Where, env)
+	rows, err := e.matching(ctx, t, o, n.Where, env)
 	if err != nil {
 		return 0, err
 	}
@@ -223,11 +257,7 @@ func (e *Engine) delete(n *sql.Delete, env *evalEnv) (int, error) {
 	for i, r := range rows {
 		changes[i] = change{op: exec.Delete, row: r}
 	}
-	nextRowID, err := readInt(e.st, tableProgress, progressKey(o.ID, "rowid"))
-	if err != nil {
-		return 0, err
-	}
-	return len(rows), e.writeTable(o, changes, nextRowID)
+	return len(rows), e.applyChanges(t, o, changes)
 }
 
 // ErrNotFound is the state store's missing-key error.

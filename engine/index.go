@@ -74,6 +74,9 @@ func (e *Engine) indexScanRows(ctx context.Context, n *sql.IndexScan, b *batchBu
 	if !ok {
 		return nil, types.Errorf(types.CodeUndefinedTable, "relation \"%s\" does not exist", n.Relation.Name)
 	}
+	if txnOf(ctx).pendingFor(o) != nil {
+		return e.relationRows(ctx, n.Relation) // the block's writes are not indexed; the filter above selects
+	}
 	ts := o.types()
 	eval := func(x sql.Expr, t types.Type) (types.Datum, error) {
 		c, err := b.expr(x)

@@ -30,6 +30,9 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	default:
 		return nil, types.Errorf(types.CodeSyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
+	if err := s.refuseInFailedBlock(ps[0]); err != nil {
+		return nil, err
+	}
 	st, ptypes, err := sql.BindParams(ps[0], s.e.cat, paramTypes)
 	if err != nil {
 		return nil, err
@@ -43,13 +46,15 @@ func (s *Session) ExecutePrepared(ctx context.Context, st *pgwire.Statement, par
 	if !ok {
 		return w.EmptyQuery()
 	}
-	bound, _, err := sql.BindParams(p.parsed, s.e.cat, st.ParamTypes)
-	if err != nil {
-		return err
-	}
-	env := s.env()
-	env.params = params
-	return s.runBound(ctx, p.parsed, bound, env, w)
+	return s.inBlock(ctx, p.parsed, func(ctx context.Context) error {
+		bound, _, err := sql.BindParams(p.parsed, s.e.cat, st.ParamTypes)
+		if err != nil {
+			return err
+		}
+		env := s.env()
+		env.params = params
+		return s.runBound(ctx, p.parsed, bound, env, w)
+	})
 }
 
 // resultColumns describes the rows a statement returns (nil: none).

@@ -12,15 +12,21 @@ import (
 	"github.com/weir-db/weir/types"
 )
 
-// Session is one client's state: who it is and its settings.
+// Session is one client's state: who it is, its settings and its open
+// transaction block.
 type Session struct {
 	e        *Engine
 	user     string
 	pid      int64
 	settings map[string]string
+	// txn is the open transaction block; nil outside one (see txn.go).
+	txn *txn
 }
 
-var _ pgwire.Session = (*Session)(nil)
+var (
+	_ pgwire.Session       = (*Session)(nil)
+	_ pgwire.Transactional = (*Session)(nil)
+)
 
 // NewSession opens a session (also used in-process by tests and the
 // sqllogictest runner).
@@ -45,8 +51,86 @@ func (s *Session) setting(name string) (string, bool) {
 	return v, ok
 }
 
-// Close implements pgwire.Session.
-func (s *Session) Close() {}
+// Close implements pgwire.Session. An open block's writes are discarded, as
+// PostgreSQL rolls back when a client leaves mid-transaction.
+func (s *Session) Close() { s.txn = nil }
+
+// TxStatus implements pgwire.Transactional.
+func (s *Session) TxStatus() byte {
+	switch {
+	case s.txn == nil:
+		return 'I'
+	case s.txn.failed:
+		return 'E'
+	}
+	return 'T'
+}
+
+// FailBlock implements pgwire.Transactional.
+func (s *Session) FailBlock() {
+	if s.txn != nil {
+		s.txn.failed = true
+	}
+}
+
+// refuseInFailedBlock is PostgreSQL's answer to any statement but COMMIT
+// and ROLLBACK inside a failed block.
+func (s *Session) refuseInFailedBlock(p *sql.Parsed) error {
+	if s.txn != nil && s.txn.failed && p.Tag != "COMMIT" && p.Tag != "ROLLBACK" {
+		return types.Errorf(codeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return nil
+}
+
+// inBlock runs one statement (fn) as part of the open block, if any: a
+// failed block refuses it, and its error fails the block.
+func (s *Session) inBlock(ctx context.Context, p *sql.Parsed, fn func(ctx context.Context) error) error {
+	if err := s.refuseInFailedBlock(p); err != nil {
+		return err
+	}
+	err := fn(withTxn(ctx, s.txn))
+	if err != nil {
+		s.FailBlock()
+	}
+	return err
+}
+
+// transaction runs BEGIN, COMMIT and ROLLBACK with PostgreSQL's notices and
+// tags.
+func (s *Session) transaction(ctx context.Context, n *sql.Txn, w pgwire.ResultWriter) error {
+	warn := func(code, msg string) error {
+		if nw, ok := w.(pgwire.Noticer); ok {
+			return nw.Notice("WARNING", types.Errorf(code, "%s", msg))
+		}
+		return nil
+	}
+	switch n.Tag {
+	case "BEGIN", "START TRANSACTION":
+		if s.txn != nil {
+			if err := warn(codeActiveSQLTransaction, "there is already a transaction in progress"); err != nil {
+				return err
+			}
+		} else {
+			s.txn = &txn{}
+		}
+	case "COMMIT", "ROLLBACK":
+		t := s.txn
+		s.txn = nil
+		switch {
+		case t == nil:
+			if err := warn(codeNoActiveSQLTransaction, "there is no transaction in progress"); err != nil {
+				return err
+			}
+		case t.failed:
+			return w.Complete("ROLLBACK")
+		case n.Tag == "COMMIT":
+			if err := s.e.commit(t); err != nil {
+				return err
+			}
+		}
+	}
+	return w.Complete(n.Tag)
+}
 
 // Execute implements pgwire.Session: it parses the whole text first (a
 // syntax error anywhere runs nothing, as in PostgreSQL), then binds and runs
@@ -69,7 +153,7 @@ func (s *Session) Execute(ctx context.Context, text string, w pgwire.ResultWrite
 		if err := ctx.Err(); err != nil {
 			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 		}
-		if err := s.run(ctx, p, w); err != nil {
+		if err := s.inBlock(ctx, p, func(ctx context.Context) error { return s.run(ctx, p, w) }); err != nil {
 			return err
 		}
 	}
@@ -92,19 +176,19 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 	case *sql.Select:
 		return e.query(ctx, n.Query, env, w)
 	case *sql.Insert:
-		count, err := e.insert(ctx, n, env)
+		count, err := e.insert(ctx, s.txn, n, env)
 		if err != nil {
 			return err
 		}
 		return w.Complete(fmt.Sprintf("INSERT 0 %d", count))
 	case *sql.Update:
-		count, err := e.update(n, env)
+		count, err := e.update(ctx, s.txn, n, env)
 		if err != nil {
 			return err
 		}
 		return w.Complete(fmt.Sprintf("UPDATE %d", count))
 	case *sql.Delete:
-		count, err := e.delete(n, env)
+		count, err := e.delete(ctx, s.txn, n, env)
 		if err != nil {
 			return err
 		}
@@ -162,8 +246,7 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 	case *sql.Show:
 		return s.show(n, w)
 	case *sql.Txn:
-		// Weir runs every statement on its own; transaction blocks are
-		// accepted so clients that send them work, without atomicity.
+		return s.transaction(ctx, n, w)
 	default:
 		return types.Errorf(types.CodeFeatureNotSupported, "statement is not supported")
 	}
