@@ -31,30 +31,26 @@ import (
 type dataflow struct {
 	e        *Engine
 	view     *object
-	src      *object
-	topic    *wlog.Topic
+	sources  []*flowSource
 	plan     *planner.Plan
-	pipeline exec.Pipeline
+	graph    *exec.Graph
+	leaves   [][]int // per source, the graph nodes it feeds
 	ops      []opInfo
 	handle   *exec.StateHandle
-	tracker  *windowing.Tracker
 	clock    *exec.ProcClock
 	lateSink *exec.LateSink
 	late     *exec.LateWriter // nil without LATE ROWS INTO
-	srcType  []types.Type
 
-	offsets    []int64 // next offset to read, per partition
-	mirroredAt int64   // processing time of the last consumer-group mirror
-	procWM     int64   // last processing-time watermark sent
-	lastEpoch  int64   // processing time of the last epoch
-	nextFire   int64   // when EARLY EVERY fires next
-	dirty      bool    // rows arrived since the last firing
+	mirroredAt int64 // processing time of the last consumer-group mirror
+	procWM     int64 // last processing-time watermark sent
+	lastEpoch  int64 // processing time of the last epoch
+	nextFire   int64 // when EARLY EVERY fires next
+	dirty      bool  // rows arrived since the last firing
 
-	mu        sync.Mutex
-	committed []int64
-	progress  chan struct{} // closed and replaced on every commit
-	failed    error
-	skipped   int64
+	mu       sync.Mutex
+	progress chan struct{} // closed and replaced on every commit
+	failed   error
+	skipped  int64
 
 	quit chan struct{}
 	done chan struct{}
@@ -82,85 +78,60 @@ const defaultIdleTimeoutMs = 5000
 // watermark when no rows arrive.
 const procTimeTick = int64(time.Second / time.Microsecond)
 
-func offsetKey(view uint32, p int) []byte {
-	return binary.BigEndian.AppendUint32(progressKey(view, "off"), uint32(p))
-}
-
-func eventTimeKey(view uint32, p int) []byte {
-	return binary.BigEndian.AppendUint32(progressKey(view, "max"), uint32(p))
-}
-
-// newDataflow builds the operators of view o over its (single) source.
+// newDataflow builds the operators of view o over its sources.
 func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
-	src, ok := e.cat.get(plan.Source.Name)
-	if !ok {
-		return nil, fmt.Errorf("source %s of view %s is missing", plan.Source.Name, o.Name)
-	}
-	topic, ok := e.log.Topic(src.Topic)
-	if !ok {
-		return nil, types.Errorf(types.CodeDataCorrupted, "topic %q of %s is missing", src.Topic, src.Name)
-	}
-	f := &dataflow{e: e, view: o, src: src, topic: topic, plan: plan, handle: &exec.StateHandle{}, srcType: src.types(),
+	f := &dataflow{e: e, view: o, plan: plan, handle: &exec.StateHandle{},
 		clock: &exec.ProcClock{Now: nowMicros()}, lateSink: &exec.LateSink{}, procWM: windowing.NoWatermark,
 		progress: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
-	n := topic.NumPartitions()
-	f.offsets = make([]int64, n)
-	var err error
-	for p := 0; p < n; p++ {
-		if f.offsets[p], err = readInt(e.st, progressTable, offsetKey(o.ID, p)); err != nil {
+	for i, rel := range plan.Sources() {
+		src, err := e.openFlowSource(o, rel.Name, i)
+		if err != nil {
 			return nil, err
 		}
+		f.sources = append(f.sources, src)
 	}
+	f.leaves = make([][]int, len(f.sources))
 	if plan.Late != nil {
 		if err := f.openLate(); err != nil {
 			return nil, err
 		}
 	}
-	if err := f.build(o.ID + 1); err != nil {
+	if err := f.buildGraph(o.ID + 1); err != nil {
 		return nil, err
 	}
 	mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.handle}
 	for _, ix := range e.cat.indexesOf(o.Name) {
 		mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
 	}
-	f.pipeline = append(f.pipeline, mat)
-	if src.Kind == sql.RelStream && src.WatermarkCol >= 0 {
-		idle := src.IdleTimeoutMs
-		if idle <= 0 {
-			idle = defaultIdleTimeoutMs
-		}
-		f.tracker = windowing.NewTracker(n, src.WatermarkDelay, idle*1000, nowMicros())
-		for p := 0; p < n; p++ {
-			v, err := e.st.Get(progressTable, eventTimeKey(o.ID, p))
-			if err == nil && len(v) == 8 {
-				f.tracker.MaxSeen[p] = int64(binary.BigEndian.Uint64(v))
-			}
-		}
-		if wm, err := readInt(e.st, progressTable, progressKey(o.ID, "wm")); err != nil {
-			return nil, err
-		} else if wm != 0 {
-			f.tracker.Restore(wm)
-		}
-	}
+	root := f.graph.Nodes[0]
+	root.Ops = append(root.Ops, mat)
 	if plan.Policy.EarlyEvery > 0 {
 		// After a restart, fire once soon: changes made before it may not
 		// have been fired.
 		f.dirty = true
 		f.nextFire = nowMicros() + plan.Policy.EarlyEvery
 	}
-	f.committed = append([]int64(nil), f.offsets...)
 	return f, nil
+}
+
+// fresh reports whether the view has read nothing yet.
+func (f *dataflow) fresh() bool {
+	for _, src := range f.sources {
+		for _, off := range src.offsets {
+			if off != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // openLate resolves the view's LATE ROWS INTO stream, creating it when it
 // does not exist, and delivers late rows a crash left staged.
 func (f *dataflow) openLate() error {
 	e, spec := f.e, f.plan.Late
-	fresh := true
-	for _, off := range f.offsets {
-		fresh = fresh && off == 0
-	}
-	if spec.Into == f.src.Name || spec.Into == f.view.Name {
+	fresh := f.fresh()
+	if spec.Into == f.sources[0].obj.Name || spec.Into == f.view.Name {
 		return types.Errorf(types.CodeInvalidObjectDefinition, "LATE ROWS INTO must name a stream other than the view and its source")
 	}
 	target, ok := e.cat.get(spec.Into)
@@ -222,9 +193,9 @@ func lateColumnList(spec *planner.LateSpec) string {
 	return s
 }
 
-// build turns the plan's steps into operators, giving stateful ones state
-// ids from base upward.
-func (f *dataflow) build(base uint32) error {
+// buildGraph turns the plan tree into the operator graph, giving
+// stateful operators state ids from base upward.
+func (f *dataflow) buildGraph(base uint32) error {
 	next := base
 	alloc := func(n uint32) (uint32, error) {
 		id := next
@@ -235,19 +206,113 @@ func (f *dataflow) build(base uint32) error {
 		return id, nil
 	}
 	hasSession := false
-	for _, s := range f.plan.Steps {
-		if _, ok := s.(*planner.SessionStep); ok {
-			hasSession = true
+	f.plan.Walk(func(p *planner.Plan) {
+		for _, s := range p.Steps {
+			if _, ok := s.(*planner.SessionStep); ok {
+				hasSession = true
+			}
+		}
+	})
+	f.graph = &exec.Graph{}
+	var add func(p *planner.Plan, parent, side int) error
+	add = func(p *planner.Plan, parent, side int) error {
+		idx := len(f.graph.Nodes)
+		node := &exec.GraphNode{Parent: parent, Side: side}
+		f.graph.Nodes = append(f.graph.Nodes, node)
+		switch {
+		case p.Source != nil:
+			for i, src := range f.sources {
+				if src.obj.Name == p.Source.Name {
+					f.leaves[i] = append(f.leaves[i], idx)
+				}
+			}
+		case p.Join != nil:
+			j, info, err := f.buildJoin(p.Join, alloc)
+			if err != nil {
+				return err
+			}
+			node.Head = j
+			if err := add(p.Join.Left, idx, 0); err != nil {
+				return err
+			}
+			if err := add(p.Join.Right, idx, 1); err != nil {
+				return err
+			}
+			f.ops = append(f.ops, info)
+		case p.Union != nil:
+			var timed []bool
+			for _, u := range p.Union {
+				timed = append(timed, planTimed(u))
+			}
+			node.Head = exec.NewUnion(timed)
+			for i, u := range p.Union {
+				if err := add(u, idx, i); err != nil {
+					return err
+				}
+			}
+			f.ops = append(f.ops, opInfo{name: "Union"})
+		default:
+			return fmt.Errorf("plan node without input")
+		}
+		ops, err := f.buildSteps(p.Steps, alloc, hasSession)
+		node.Ops = ops
+		return err
+	}
+	return add(f.plan, -1, 0)
+}
+
+// planTimed reports whether a sub-plan's sources deliver watermarks.
+func planTimed(p *planner.Plan) bool {
+	for _, l := range p.Leaves() {
+		if l.Source.Kind == sql.RelStream && l.Source.WatermarkCol >= 0 {
+			return true
 		}
 	}
-	for _, s := range f.plan.Steps {
+	return false
+}
+
+// buildJoin makes a join's operator.
+func (f *dataflow) buildJoin(pj *planner.JoinInput, alloc func(uint32) (uint32, error)) (*exec.HashJoin, opInfo, error) {
+	id, err := alloc(3)
+	if err != nil {
+		return nil, opInfo{}, err
+	}
+	kinds := map[planner.JoinKind]exec.JoinType{planner.Inner: exec.JoinInner, planner.LeftOuter: exec.JoinLeft,
+		planner.RightOuter: exec.JoinRight, planner.FullOuter: exec.JoinFull, planner.Semi: exec.JoinSemi, planner.Anti: exec.JoinAnti}
+	j := &exec.HashJoin{Kind: kinds[pj.Kind], Keys: [2][]int{pj.LeftKeys, pj.RightKeys}, Temporal: pj.Temporal,
+		Timed: [2]bool{planTimed(pj.Left), planTimed(pj.Right)}, IDs: [2]uint32{id, id + 1}, Aux: id + 2, State: f.handle}
+	for side, in := range []*planner.Plan{pj.Left, pj.Right} {
+		for _, c := range in.Cols {
+			j.Types[side] = append(j.Types[side], c.Type)
+		}
+		if x := pj.Expire[side]; x != nil {
+			j.Expire[side] = &exec.JoinExpiry{Col: x.Col, Delta: x.Delta, OtherCol: x.OtherCol}
+		}
+	}
+	if pj.Cond != nil {
+		if j.Cond, err = f.compile(pj.Cond); err != nil {
+			return nil, opInfo{}, err
+		}
+	}
+	name := "HashJoin"
+	if pj.Temporal {
+		name = "LookupJoin"
+	}
+	window := pj.Expire[0] != nil || pj.Expire[1] != nil
+	return j, opInfo{name: name, ids: []uint32{id, id + 1, id + 2}, counters: id + 2, window: window}, nil
+}
+
+// buildSteps turns a plan node's steps into operators.
+func (f *dataflow) buildSteps(steps []planner.Step, alloc func(uint32) (uint32, error), hasSession bool) (exec.Pipeline, error) {
+	var pipe exec.Pipeline
+	for _, s := range steps {
 		var op exec.Operator
 		info := opInfo{}
 		switch st := s.(type) {
 		case *planner.FilterStep:
 			c, err := f.compile(st.Cond)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			op, info.name = &exec.Filter{Cond: c}, "Filter"
 		case *planner.ProjectStep:
@@ -255,7 +320,7 @@ func (f *dataflow) build(base uint32) error {
 			for i, x := range st.Exprs {
 				c, err := f.compile(x)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				es[i] = c
 			}
@@ -267,17 +332,27 @@ func (f *dataflow) build(base uint32) error {
 		case *planner.SessionStep:
 			id, err := alloc(1)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			sw := &exec.SessionWindow{TimeCol: st.TimeCol, Keys: st.Keys, Gap: st.Gap, AllowLateness: st.AllowLateness, ID: id, State: f.handle}
 			if st.FindsLate && f.late != nil {
 				sw.LateSink = f.lateSink
 			}
 			op, info = sw, opInfo{name: "SessionWindow", ids: []uint32{id}, counters: id, window: st.FindsLate}
+		case *planner.TopNStep:
+			id, err := alloc(1)
+			if err != nil {
+				return nil, err
+			}
+			t, err := f.buildTopN(st, id)
+			if err != nil {
+				return nil, err
+			}
+			op, info = t, opInfo{name: "TopN", ids: []uint32{id}}
 		case *planner.AggStep:
 			id, err := alloc(2)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			agg := &exec.HashAgg{WindowGroup: st.WindowGroup, WindowEndDelta: st.WindowEndDelta, WindowSize: st.WindowSize,
 				EmitOnClose: st.EmitOnClose, AllowLateness: st.AllowLateness, EarlyFire: st.EarlyFire,
@@ -285,7 +360,7 @@ func (f *dataflow) build(base uint32) error {
 			for _, g := range st.Groups {
 				c, err := f.compile(g)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				agg.Groups = append(agg.Groups, c)
 			}
@@ -293,12 +368,12 @@ func (f *dataflow) build(base uint32) error {
 				spec := exec.AggSpec{Func: a.Func, Distinct: a.Distinct, T: a.Type}
 				if len(a.Args) > 0 {
 					if spec.Arg, err = f.compile(a.Args[0]); err != nil {
-						return err
+						return nil, err
 					}
 				}
 				if a.Filter != nil {
 					if spec.Filter, err = f.compile(a.Filter); err != nil {
-						return err
+						return nil, err
 					}
 				}
 				agg.Aggs = append(agg.Aggs, spec)
@@ -308,12 +383,33 @@ func (f *dataflow) build(base uint32) error {
 			}
 			op, info = agg, opInfo{name: "HashAgg", ids: []uint32{id, id + 1}, counters: id, window: st.WindowGroup >= 0}
 		default:
-			return fmt.Errorf("unknown plan step %T", s)
+			return nil, fmt.Errorf("unknown plan step %T", s)
 		}
-		f.pipeline = append(f.pipeline, op)
+		pipe = append(pipe, op)
 		f.ops = append(f.ops, info)
 	}
-	return nil
+	return pipe, nil
+}
+
+// buildTopN makes a top-N operator.
+func (f *dataflow) buildTopN(st *planner.TopNStep, id uint32) (*exec.TopN, error) {
+	t := &exec.TopN{Func: st.Func, Limit: st.Limit, Offset: st.Offset, AppendOnlyInput: st.AppendOnlyInput, ID: id, State: f.handle}
+	for _, p := range st.Partition {
+		c, err := f.compile(p)
+		if err != nil {
+			return nil, err
+		}
+		t.Partition = append(t.Partition, c)
+	}
+	for _, o := range st.Order {
+		c, err := f.compile(o.E)
+		if err != nil {
+			return nil, err
+		}
+		t.Order = append(t.Order, exec.OrderKey{E: c, Desc: o.Desc, NullsFirst: o.NullsFirst})
+	}
+	t.Types = st.InputTypes
+	return t, nil
 }
 
 // compile compiles a continuous query's expression: proctime() reads the
@@ -366,12 +462,6 @@ func (e *Engine) startView(o *object) error {
 	return nil
 }
 
-type sourceRow struct {
-	p   int
-	op  exec.Op
-	row []types.Datum
-}
-
 // run is the dataflow's loop; it owns the operators.
 func (f *dataflow) run() {
 	defer close(f.done)
@@ -385,10 +475,14 @@ func (f *dataflow) run() {
 		}
 		rows, next, err := f.read(single)
 		if err != nil {
-			f.fail(fmt.Errorf("reading source of %s: %w", f.view.Name, err))
+			f.fail(fmt.Errorf("reading sources of %s: %w", f.view.Name, err))
 			return
 		}
-		if len(rows) == 0 && !first && !f.timeDue(nowMicros()) {
+		n := 0
+		for _, r := range rows {
+			n += len(r)
+		}
+		if n == 0 && !first && !f.timeDue(nowMicros()) {
 			if !f.wait() {
 				return
 			}
@@ -399,12 +493,17 @@ func (f *dataflow) run() {
 		case err == nil:
 			first = false
 			single = false
-		case len(rows) > 1:
+		case n > 1:
 			single = true
-		case len(rows) == 1:
+		case n == 1:
 			// One record the view cannot process: skip it, keep the view running.
-			f.e.cfg.Logf("materialized view %s: skipping record at partition %d offset %d: %v", f.view.Name, rows[0].p, f.offsets[rows[0].p], err)
-			if err := f.epoch(nil, next, first); err != nil {
+			for i, r := range rows {
+				if len(r) == 1 {
+					src := f.sources[i]
+					f.e.cfg.Logf("materialized view %s: skipping record of %s at partition %d offset %d: %v", f.view.Name, src.obj.Name, r[0].p, src.offsets[r[0].p], err)
+				}
+			}
+			if err := f.epoch(make([][]sourceRow, len(f.sources)), next, first); err != nil {
 				f.fail(err)
 				return
 			}
@@ -423,11 +522,13 @@ func (f *dataflow) run() {
 // partition turned idle (the watermark may move), the processing-time
 // watermark is due, or an early firing is.
 func (f *dataflow) timeDue(now int64) bool {
-	switch {
-	case f.plan.ProcTimeWatermark:
+	if f.plan.ProcTimeWatermark {
 		return now >= f.lastEpoch+procTimeTick || f.fireDue(now)
-	case f.tracker != nil && f.tracker.WouldAdvance(now):
-		return true
+	}
+	for _, src := range f.sources {
+		if src.tracker != nil && src.tracker.WouldAdvance(now) {
+			return true
+		}
 	}
 	return f.fireDue(now)
 }
@@ -436,121 +537,72 @@ func (f *dataflow) fireDue(now int64) bool {
 	return f.plan.Policy.EarlyEvery > 0 && f.dirty && now >= f.nextFire
 }
 
-// read collects the next records from every partition.
-func (f *dataflow) read(single bool) ([]sourceRow, []int64, error) {
-	next := append([]int64(nil), f.offsets...)
-	var rows []sourceRow
-	budget := maxEpochBytes / len(next)
-	for p := range next {
-		if single && len(rows) > 0 {
-			break
-		}
-		if start := f.topic.StartOffset(p); next[p] < start {
-			// Retention deleted records the view had not read yet: they
-			// are gone from the log, so the view resumes at the oldest
-			// record kept and says how many it missed.
-			f.e.cfg.Logf("materialized view %s: partition %d records %d..%d expired before the view read them", f.view.Name, p, next[p], start-1)
-			next[p] = start
-		}
-		if f.topic.EndOffset(p) <= next[p] {
+// read collects the next records of every source.
+func (f *dataflow) read(single bool) ([][]sourceRow, [][]int64, error) {
+	rows := make([][]sourceRow, len(f.sources))
+	next := make([][]int64, len(f.sources))
+	parts := 0
+	for _, src := range f.sources {
+		parts += len(src.offsets)
+	}
+	budget := maxEpochBytes / max(parts, 1)
+	got := false
+	for i, src := range f.sources {
+		if single && got {
+			next[i] = append([]int64(nil), src.offsets...)
 			continue
 		}
-		n := 0
-		end, err := f.topic.Read(p, next[p], budget, func(off int64, r wlog.Record) error {
-			if single && n > 0 {
-				return errStopRead
-			}
-			n++
-			var op exec.Op
-			v := r.Value
-			if f.src.Kind == sql.RelTable {
-				if len(v) == 0 {
-					return types.Errorf(types.CodeDataCorrupted, "empty changelog record")
-				}
-				op, v = exec.Op(v[0]), v[1:]
-			}
-			row, err := types.DecodeRow(v, f.srcType, nil)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, sourceRow{p: p, op: op, row: row})
-			next[p] = off + 1
-			return nil
-		})
-		if err != nil && err != errStopRead {
-			return nil, nil, err
+		var err error
+		if rows[i], next[i], err = src.read(f, budget, single); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", src.obj.Name, err)
 		}
-		if err == nil && end > next[p] {
-			next[p] = end
-		}
+		got = got || len(rows[i]) > 0
 	}
 	return rows, next, nil
 }
 
-var errStopRead = fmt.Errorf("stop reading")
-
 // epoch processes rows and commits everything they caused atomically:
-// first the chunk, then the watermark, then a due early firing; then the
-// late rows are staged and the batch committed; then staged late rows are
-// delivered to their stream before the commit is announced, so FLUSH sees
-// them.
-func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
+// first each source's chunk, then the watermarks, then a due early
+// firing; then the late rows are staged and the batch committed; then
+// staged late rows are delivered to their stream before the commit is
+// announced, so FLUSH sees them.
+func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	b := f.e.st.NewBatch()
 	f.handle.Store = b
 	defer func() { f.handle.Store = nil }()
-	var saved *windowing.Tracker
-	if f.tracker != nil {
-		saved = f.tracker.Clone()
+	saved := make([]*windowing.Tracker, len(f.sources))
+	for i, src := range f.sources {
+		if src.tracker != nil {
+			saved[i] = src.tracker.Clone()
+		}
 	}
 	savedDirty, savedFire, savedProcWM := f.dirty, f.nextFire, f.procWM
 	now := nowMicros()
 	f.clock.Now = max(f.clock.Now, now)
 	f.lateSink.Rows = f.lateSink.Rows[:0]
-	push := func(m exec.Message) error {
-		_, err := f.pipeline.Push(m)
-		return err
-	}
 	err := func() error {
 		if first {
-			for i, op := range f.pipeline {
-				agg, ok := op.(*exec.HashAgg)
-				if !ok {
-					continue
-				}
-				msgs, err := agg.Init()
-				if err != nil {
-					return err
-				}
-				for _, m := range msgs {
-					if _, err := f.pipeline[i+1:].Push(m); err != nil {
-						return err
-					}
-				}
+			if err := f.initOperators(); err != nil {
+				return err
 			}
 		}
-		if len(rows) > 0 {
-			cb := exec.NewChunkBuilder(f.srcType)
-			for _, r := range rows {
-				cb.Append(r.op, r.row)
-				if f.tracker != nil {
-					if ts := r.row[f.src.WatermarkCol]; ts != nil {
-						f.tracker.Observe(r.p, int64(ts.(types.DTimestamp)), now)
-					}
-				}
+		for i, src := range f.sources {
+			if len(rows[i]) == 0 {
+				continue
 			}
-			c := cb.Build()
-			err := push(exec.Message{Chunk: c})
+			c := src.chunk(rows[i], now)
+			err := f.pushSource(i, exec.Message{Chunk: c})
 			c.Release()
 			if err != nil {
 				return err
 			}
 			f.dirty = true
 		}
-		if err := f.advanceWatermark(b, now, push); err != nil {
+		if err := f.advanceWatermarks(b, now); err != nil {
 			return err
 		}
 		if f.fireDue(now) {
-			if err := push(exec.Message{Fire: true}); err != nil {
+			if err := f.pushAll(exec.Message{Fire: true}); err != nil {
 				return err
 			}
 			f.dirty, f.nextFire = false, now+f.plan.Policy.EarlyEvery
@@ -560,22 +612,19 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 				return err
 			}
 		}
-		for p, off := range next {
-			if err := b.Set(progressTable, offsetKey(f.view.ID, p), binary.AppendVarint(nil, off)); err != nil {
+		for i, src := range f.sources {
+			if err := src.stage(b, f.view.ID, next[i]); err != nil {
 				return err
-			}
-			if f.tracker != nil {
-				if err := b.Set(progressTable, eventTimeKey(f.view.ID, p), binary.BigEndian.AppendUint64(nil, uint64(f.tracker.MaxSeen[p]))); err != nil {
-					return err
-				}
 			}
 		}
 		return b.Commit()
 	}()
 	if err != nil {
 		b.Close()
-		if f.tracker != nil {
-			f.tracker = saved
+		for i, src := range f.sources {
+			if saved[i] != nil {
+				src.tracker = saved[i]
+			}
 		}
 		f.dirty, f.nextFire, f.procWM = savedDirty, savedFire, savedProcWM
 		// Operators may hold in-memory positions (watermarks, counters);
@@ -599,13 +648,58 @@ func (f *dataflow) epoch(rows []sourceRow, next []int64, first bool) error {
 			f.e.cfg.Logf("materialized view %s: delivering late rows: %v", f.view.Name, err)
 		}
 	}
-	f.offsets = next
 	f.mu.Lock()
-	f.committed = append(f.committed[:0], next...)
+	for i, src := range f.sources {
+		src.offsets = next[i]
+		src.committed = append(src.committed[:0], next[i]...)
+	}
 	close(f.progress)
 	f.progress = make(chan struct{})
 	f.mu.Unlock()
 	f.mirrorOffsets()
+	return nil
+}
+
+// initOperators lets aggregations re-emit what their restored state
+// calls for (timers due), on the first epoch after a start.
+func (f *dataflow) initOperators() error {
+	for n, node := range f.graph.Nodes {
+		for i, op := range node.Ops {
+			agg, ok := op.(*exec.HashAgg)
+			if !ok {
+				continue
+			}
+			msgs, err := agg.Init()
+			if err != nil {
+				return err
+			}
+			if len(msgs) > 0 {
+				if _, err := f.graph.PushAfter(n, i, msgs); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// pushSource sends m into every leaf that source i feeds.
+func (f *dataflow) pushSource(i int, m exec.Message) error {
+	for _, leaf := range f.leaves[i] {
+		if _, err := f.graph.Push(leaf, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pushAll sends m into every leaf.
+func (f *dataflow) pushAll(m exec.Message) error {
+	for i := range f.sources {
+		if err := f.pushSource(i, m); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -619,40 +713,49 @@ func (f *dataflow) mirrorOffsets() {
 		return
 	}
 	f.mirroredAt = now
-	offs := make(map[wlog.TopicPartition]int64, len(f.offsets))
-	for p, o := range f.offsets {
-		offs[wlog.TopicPartition{Topic: f.topic.Name(), Partition: p}] = o
+	offs := map[wlog.TopicPartition]int64{}
+	for _, src := range f.sources {
+		for p, o := range src.offsets {
+			offs[wlog.TopicPartition{Topic: src.topic.Name(), Partition: p}] = o
+		}
 	}
 	if err := f.e.log.CommitOffsets("weir.view."+f.view.Name, offs); err != nil {
 		f.e.cfg.Logf("materialized view %s: mirroring positions to its consumer group: %v", f.view.Name, err)
 	}
 }
 
-// advanceWatermark pushes the watermark if it moved: processing time for
-// a window on proctime(), else the source's event-time watermark.
-func (f *dataflow) advanceWatermark(b exec.StateStore, now int64, push func(exec.Message) error) error {
+// advanceWatermarks pushes each source's watermark if it moved: processing
+// time for a window on proctime(), else the source's event-time watermark.
+func (f *dataflow) advanceWatermarks(b exec.StateStore, now int64) error {
 	if f.plan.ProcTimeWatermark {
-		if f.tracker != nil {
-			f.tracker.Advance(now) // tracked for weir_catalog.watermarks only
+		for _, src := range f.sources {
+			if src.tracker != nil {
+				src.tracker.Advance(now) // tracked for weir_catalog.watermarks only
+			}
 		}
 		wm := f.clock.Now
 		if wm <= f.procWM {
 			return nil
 		}
 		f.procWM = wm
-		return push(exec.Message{Watermark: &wm})
+		return f.pushAll(exec.Message{Watermark: &wm})
 	}
-	if f.tracker == nil {
-		return nil
+	for i, src := range f.sources {
+		if src.tracker == nil {
+			continue
+		}
+		wm, moved := src.tracker.Advance(now)
+		if !moved {
+			continue
+		}
+		if err := f.pushSource(i, exec.Message{Watermark: &wm}); err != nil {
+			return err
+		}
+		if err := b.Set(progressTable, watermarkKey(f.view.ID, i), binary.AppendVarint(nil, wm)); err != nil {
+			return err
+		}
 	}
-	wm, moved := f.tracker.Advance(now)
-	if !moved {
-		return nil
-	}
-	if err := push(exec.Message{Watermark: &wm}); err != nil {
-		return err
-	}
-	return b.Set(progressTable, progressKey(f.view.ID, "wm"), binary.AppendVarint(nil, wm))
+	return nil
 }
 
 // lateRecords lays out the epoch's late rows as the late stream's rows.
@@ -670,7 +773,7 @@ func (f *dataflow) lateRecords() [][]types.Datum {
 
 // detachLateSinks makes the operators only count late rows.
 func (f *dataflow) detachLateSinks() {
-	for _, op := range f.pipeline {
+	for _, op := range f.graph.Operators() {
 		switch o := op.(type) {
 		case *exec.HashAgg:
 			o.LateSink = nil
@@ -683,16 +786,16 @@ func (f *dataflow) detachLateSinks() {
 // reloadOperators makes stateful operators re-read their in-memory
 // positions from committed state after a failed epoch.
 func (f *dataflow) reloadOperators() {
-	for _, op := range f.pipeline {
+	for _, op := range f.graph.Operators() {
 		if r, ok := op.(exec.Resetter); ok {
 			r.Reset()
 		}
 	}
 }
 
-// wait blocks until any partition has new data, processing time calls for
-// an epoch (a partition turns idle, a firing or a proctime tick is due),
-// or the dataflow stops.
+// wait blocks until any source partition has new data, processing time
+// calls for an epoch (a partition turns idle, a firing or a proctime tick
+// is due), or the dataflow stops.
 func (f *dataflow) wait() bool {
 	cases := []reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.quit)}}
 	now := nowMicros()
@@ -702,9 +805,11 @@ func (f *dataflow) wait() bool {
 			at, timed = t, true
 		}
 	}
-	if f.tracker != nil {
-		if t, ok := f.tracker.NextIdle(now); ok {
-			due(t)
+	for _, src := range f.sources {
+		if src.tracker != nil {
+			if t, ok := src.tracker.NextIdle(now); ok {
+				due(t)
+			}
 		}
 	}
 	if f.plan.Policy.EarlyEvery > 0 && f.dirty {
@@ -718,8 +823,10 @@ func (f *dataflow) wait() bool {
 		defer timer.Stop()
 		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(timer.C)})
 	}
-	for p, off := range f.offsets {
-		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(f.topic.Wait(p, off))})
+	for _, src := range f.sources {
+		for p, off := range src.offsets {
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(src.topic.Wait(p, off))})
+		}
 	}
 	i, _, _ := reflect.Select(cases)
 	return i != 0
@@ -743,8 +850,17 @@ func (f *dataflow) stop() {
 	<-f.done
 }
 
+// targets is every source's current end offsets.
+func (f *dataflow) targets() [][]int64 {
+	out := make([][]int64, len(f.sources))
+	for i, src := range f.sources {
+		out[i] = src.ends()
+	}
+	return out
+}
+
 // waitFor blocks until the committed offsets reach target.
-func (f *dataflow) waitFor(ctx context.Context, target []int64) error {
+func (f *dataflow) waitFor(ctx context.Context, target [][]int64) error {
 	for {
 		f.mu.Lock()
 		if f.failed != nil {
@@ -753,10 +869,8 @@ func (f *dataflow) waitFor(ctx context.Context, target []int64) error {
 			return types.Errorf(types.CodeInternalError, "materialized view %s has stopped: %v", f.view.Name, err)
 		}
 		ok := true
-		for p, t := range target {
-			if f.committed[p] < t {
-				ok = false
-			}
+		for i, src := range f.sources {
+			ok = ok && src.caughtUp(target[i])
 		}
 		ch := f.progress
 		f.mu.Unlock()
@@ -783,13 +897,10 @@ func (e *Engine) flush(ctx context.Context) error {
 		flows = append(flows, f)
 	}
 	e.mu.Unlock()
-	waited := make([][]int64, len(flows))
+	waited := make([][][]int64, len(flows))
 	for pass := 0; pass <= len(flows); pass++ {
 		for i, f := range flows {
-			target := make([]int64, f.topic.NumPartitions())
-			for p := range target {
-				target[p] = f.topic.EndOffset(p)
-			}
+			target := f.targets()
 			if err := f.waitFor(ctx, target); err != nil {
 				return err
 			}
@@ -797,8 +908,10 @@ func (e *Engine) flush(ctx context.Context) error {
 		}
 		moved := false
 		for i, f := range flows {
-			for p, off := range waited[i] {
-				moved = moved || f.topic.EndOffset(p) > off
+			for s, src := range f.sources {
+				for p, off := range waited[i][s] {
+					moved = moved || src.topic.EndOffset(p) > off
+				}
 			}
 		}
 		if !moved {

@@ -208,7 +208,7 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	if err != nil {
 		return err
 	}
-	if plan.Source == nil {
+	if len(plan.Leaves()) == 0 {
 		return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a source")
 	}
 	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,

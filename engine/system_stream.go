@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"sort"
+	"strings"
 
 	"github.com/weir-db/weir/exec"
 	"github.com/weir-db/weir/sql"
@@ -62,21 +63,37 @@ func (f *dataflow) committedWatermark() (int64, bool, error) {
 		}
 		return best, ok, nil
 	}
-	if f.tracker == nil {
-		return 0, false, nil
+	// The view's watermark is the least of its timed sources'.
+	least, ok := int64(0), false
+	for _, src := range f.sources {
+		if src.tracker == nil {
+			continue
+		}
+		wm, has := f.sourceWatermark(src)
+		if !has {
+			return 0, false, nil
+		}
+		if !ok || wm < least {
+			least, ok = wm, true
+		}
 	}
-	v, err := f.e.st.Get(progressTable, progressKey(f.view.ID, "wm"))
+	return least, ok, nil
+}
+
+// sourceWatermark is the watermark a view last committed for one source.
+func (f *dataflow) sourceWatermark(src *flowSource) (int64, bool) {
+	v, err := f.e.st.Get(progressTable, watermarkKey(f.view.ID, src.index))
 	if err != nil {
-		return 0, false, nil
+		return 0, false
 	}
 	wm, n := binary.Varint(v)
-	return wm, n > 0, nil
+	return wm, n > 0
 }
 
 // committedEventTime is the largest event time a view has committed from
-// partition p of its source.
-func (f *dataflow) committedEventTime(p int) (int64, bool) {
-	v, err := f.e.st.Get(progressTable, eventTimeKey(f.view.ID, p))
+// partition p of a source.
+func (f *dataflow) committedEventTime(src *flowSource, p int) (int64, bool) {
+	v, err := f.e.st.Get(progressTable, eventTimeKey(f.view.ID, src.index, p))
 	if err != nil || len(v) != 8 {
 		return 0, false
 	}
@@ -99,21 +116,19 @@ func watermarkRows(sc *systemCtx) ([][]types.Datum, error) {
 		seen := make([]bool, n)
 		streamWM, hasWM := int64(windowing.NoWatermark), false
 		for _, f := range flows {
-			if f.src.Name != o.Name {
-				continue
-			}
-			for p := 0; p < n; p++ {
-				if t, ok := f.committedEventTime(p); ok && (!seen[p] || t > maxSeen[p]) {
-					maxSeen[p], seen[p] = t, true
+			for _, src := range f.sources {
+				if src.obj.Name != o.Name {
+					continue
 				}
-			}
-			if !f.plan.ProcTimeWatermark {
-				wm, ok, err := f.committedWatermark()
-				if err != nil {
-					return nil, err
+				for p := 0; p < n; p++ {
+					if t, ok := f.committedEventTime(src, p); ok && (!seen[p] || t > maxSeen[p]) {
+						maxSeen[p], seen[p] = t, true
+					}
 				}
-				if ok && wm > streamWM {
-					streamWM, hasWM = wm, true
+				if !f.plan.ProcTimeWatermark {
+					if wm, ok := f.sourceWatermark(src); ok && wm > streamWM {
+						streamWM, hasWM = wm, true
+					}
 				}
 			}
 		}
@@ -132,20 +147,26 @@ func watermarkRows(sc *systemCtx) ([][]types.Datum, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !ok && f.tracker == nil && !f.plan.ProcTimeWatermark {
-			continue
-		}
+		timed := false
+		var names []string
 		all, allSeen := int64(windowing.NoWatermark), false
-		for p := range f.offsets {
-			if t, ok := f.committedEventTime(p); ok {
-				all, allSeen = max(all, t), true
+		for _, src := range f.sources {
+			names = append(names, src.obj.Name)
+			timed = timed || src.tracker != nil
+			for p := range src.offsets {
+				if t, ok := f.committedEventTime(src, p); ok {
+					all, allSeen = max(all, t), true
+				}
 			}
+		}
+		if !ok && !timed && !f.plan.ProcTimeWatermark {
+			continue
 		}
 		kind := "materialized view"
 		if f.plan.ProcTimeWatermark {
 			kind = "materialized view (processing time)"
 		}
-		out = append(out, []types.Datum{f.view.Name, kind, f.src.Name, nil, timeDatum(all, allSeen), timeDatum(wm, ok)})
+		out = append(out, []types.Datum{f.view.Name, kind, strings.Join(names, ", "), nil, timeDatum(all, allSeen), timeDatum(wm, ok)})
 	}
 	return out, nil
 }

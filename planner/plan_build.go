@@ -91,6 +91,17 @@ func (b *builder) build(r sql.Rel) error {
 		b.cols = plainCols(len(n.Cols))
 		b.emits = AppendOnly
 	case *sql.Filter:
+		if j, ok := n.Input.(*sql.Join); ok && b.continuous && !j.Temporal && (j.Kind == sql.InnerJoin || j.Kind == sql.CrossJoin) {
+			// WHERE over an inner join is part of its condition, where
+			// equalities become keys and time bounds let state expire.
+			merged := *j
+			merged.Kind = sql.InnerJoin
+			merged.On = n.Cond
+			if j.On != nil {
+				merged.On = and([]sql.Expr{j.On, n.Cond})
+			}
+			return b.join(&merged)
+		}
 		if over, limit, ok := rankLimit(n); ok && b.continuous {
 			if b.topN == nil {
 				b.topN = map[*sql.Over]int64{}

@@ -1,6 +1,9 @@
 package planner
 
-import "github.com/weir-db/weir/sql"
+import (
+	"github.com/weir-db/weir/sql"
+	"github.com/weir-db/weir/types"
+)
 
 // JoinKind is how a streaming join treats rows without a match.
 type JoinKind uint8
@@ -63,6 +66,7 @@ type TopNStep struct {
 	Order         []sql.OrderExpr
 	Func          string
 	Limit, Offset int64
+	InputTypes    []types.Type
 	// AppendOnlyInput lets the operator forget rows that fell out of the
 	// top set: they can never come back.
 	AppendOnlyInput bool

@@ -22,8 +22,11 @@ func rankLimit(f *sql.Filter) (*sql.Over, int64, bool) {
 			k, ok2 = call.Args[0].(*sql.Const)
 			op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
 		}
+		if !ok1 || !ok2 {
+			continue
+		}
 		n, isInt := k.Value.(int64)
-		if !ok1 || !ok2 || !isInt {
+		if !isInt {
 			continue
 		}
 		switch op {
@@ -85,7 +88,8 @@ func (b *builder) over(n *sql.Over) error {
 		return err
 	}
 	f := n.Funcs[0]
-	b.add(&TopNStep{Partition: f.PartitionBy, Order: f.OrderBy, Func: f.Func, Limit: limit, AppendOnlyInput: b.emits == AppendOnly}, Retracting)
+	b.add(&TopNStep{Partition: f.PartitionBy, Order: f.OrderBy, Func: f.Func, Limit: limit, InputTypes: columnTypes(n.Input.Columns()),
+		AppendOnlyInput: b.emits == AppendOnly}, Retracting)
 	b.cols = append(b.cols, plainCols(1)...)
 	return nil
 }
@@ -96,11 +100,19 @@ func (b *builder) topNLimit(n *sql.Limit, s *sql.Sort) error {
 	if err := b.build(s.Input); err != nil {
 		return err
 	}
-	t := &TopNStep{Limit: n.Count, Offset: n.Offset, AppendOnlyInput: b.emits == AppendOnly}
 	cols := s.Input.Columns()
+	t := &TopNStep{Limit: n.Count, Offset: n.Offset, InputTypes: columnTypes(cols), AppendOnlyInput: b.emits == AppendOnly}
 	for _, k := range s.Keys {
 		t.Order = append(t.Order, sql.OrderExpr{E: &sql.ColRef{Idx: k.Col, T: cols[k.Col].Type, Name: cols[k.Col].Name}, Desc: k.Desc, NullsFirst: k.NullsFirst})
 	}
 	b.add(t, Retracting)
 	return nil
+}
+
+func columnTypes(cols []sql.Column) []types.Type {
+	out := make([]types.Type, len(cols))
+	for i, c := range cols {
+		out[i] = c.Type
+	}
+	return out
 }

@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/weir-db/weir/exec"
+	"github.com/weir-db/weir/sql"
+	wlog "github.com/weir-db/weir/storage/log"
+	"github.com/weir-db/weir/types"
+	"github.com/weir-db/weir/windowing"
+)
+
+// flowSource is one input topic of a dataflow: the view's read positions
+// in it, and its event-time tracker when the stream has a WATERMARK. A
+// view reading the same stream twice (a self-join) reads it once and
+// feeds both leaves.
+type flowSource struct {
+	obj     *object
+	topic   *wlog.Topic
+	types   []types.Type
+	index   int
+	offsets []int64 // next offset to read, per partition
+	tracker *windowing.Tracker
+
+	committed []int64 // guarded by the dataflow's mu
+}
+
+// sourceSuffix tells the progress keys of a view's sources apart; the
+// first source's keys have none, as before views had several.
+func sourceSuffix(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return "@" + strconv.Itoa(i)
+}
+
+func offsetKey(view uint32, src, p int) []byte {
+	return binary.BigEndian.AppendUint32(progressKey(view, "off"+sourceSuffix(src)), uint32(p))
+}
+
+func eventTimeKey(view uint32, src, p int) []byte {
+	return binary.BigEndian.AppendUint32(progressKey(view, "max"+sourceSuffix(src)), uint32(p))
+}
+
+func watermarkKey(view uint32, src int) []byte {
+	return progressKey(view, "wm"+sourceSuffix(src))
+}
+
+// openFlowSource resolves source i of view o and restores its committed
+// positions and event times.
+func (e *Engine) openFlowSource(o *object, name string, i int) (*flowSource, error) {
+	src, ok := e.cat.get(name)
+	if !ok {
+		return nil, fmt.Errorf("source %s of view %s is missing", name, o.Name)
+	}
+	topic, ok := e.log.Topic(src.Topic)
+	if !ok {
+		return nil, types.Errorf(types.CodeDataCorrupted, "topic %q of %s is missing", src.Topic, src.Name)
+	}
+	fs := &flowSource{obj: src, topic: topic, types: src.types(), index: i}
+	n := topic.NumPartitions()
+	fs.offsets = make([]int64, n)
+	var err error
+	for p := 0; p < n; p++ {
+		if fs.offsets[p], err = readInt(e.st, progressTable, offsetKey(o.ID, i, p)); err != nil {
+			return nil, err
+		}
+	}
+	if src.Kind == sql.RelStream && src.WatermarkCol >= 0 {
+		idle := src.IdleTimeoutMs
+		if idle <= 0 {
+			idle = defaultIdleTimeoutMs
+		}
+		fs.tracker = windowing.NewTracker(n, src.WatermarkDelay, idle*1000, nowMicros())
+		for p := 0; p < n; p++ {
+			v, err := e.st.Get(progressTable, eventTimeKey(o.ID, i, p))
+			if err == nil && len(v) == 8 {
+				fs.tracker.MaxSeen[p] = int64(binary.BigEndian.Uint64(v))
+			}
+		}
+		if wm, err := readInt(e.st, progressTable, watermarkKey(o.ID, i)); err != nil {
+			return nil, err
+		} else if wm != 0 {
+			fs.tracker.Restore(wm)
+		}
+	}
+	fs.committed = append([]int64(nil), fs.offsets...)
+	return fs, nil
+}
+
+type sourceRow struct {
+	p   int
+	op  exec.Op
+	row []types.Datum
+}
+
+// read collects the source's next records, up to budget bytes per
+// partition (one record in all with single), and returns them with the
+// positions after them.
+func (fs *flowSource) read(f *dataflow, budget int, single bool) ([]sourceRow, []int64, error) {
+	next := append([]int64(nil), fs.offsets...)
+	var rows []sourceRow
+	for p := range next {
+		if single && len(rows) > 0 {
+			break
+		}
+		if start := fs.topic.StartOffset(p); next[p] < start {
+			// Retention deleted records the view had not read yet: they
+			// are gone from the log, so the view resumes at the oldest
+			// record kept and says how many it missed.
+			f.e.cfg.Logf("materialized view %s: %s partition %d records %d..%d expired before the view read them", f.view.Name, fs.obj.Name, p, next[p], start-1)
+			next[p] = start
+		}
+		if fs.topic.EndOffset(p) <= next[p] {
+			continue
+		}
+		n := 0
+		end, err := fs.topic.Read(p, next[p], budget, func(off int64, r wlog.Record) error {
+			if single && n > 0 {
+				return errStopRead
+			}
+			n++
+			var op exec.Op
+			v := r.Value
+			if fs.obj.Kind == sql.RelTable {
+				if len(v) == 0 {
+					return types.Errorf(types.CodeDataCorrupted, "empty changelog record")
+				}
+				op, v = exec.Op(v[0]), v[1:]
+			}
+			row, err := types.DecodeRow(v, fs.types, nil)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, sourceRow{p: p, op: op, row: row})
+			next[p] = off + 1
+			return nil
+		})
+		if err != nil && err != errStopRead {
+			return nil, nil, err
+		}
+		if err == nil && end > next[p] {
+			next[p] = end
+		}
+	}
+	return rows, next, nil
+}
+
+var errStopRead = fmt.Errorf("stop reading")
+
+// chunk lays out rows as a chunk and feeds their event times to the
+// tracker.
+func (fs *flowSource) chunk(rows []sourceRow, now int64) *exec.Chunk {
+	cb := exec.NewChunkBuilder(fs.types)
+	for _, r := range rows {
+		cb.Append(r.op, r.row)
+		if fs.tracker != nil {
+			if ts := r.row[fs.obj.WatermarkCol]; ts != nil {
+				fs.tracker.Observe(r.p, int64(ts.(types.DTimestamp)), now)
+			}
+		}
+	}
+	return cb.Build()
+}
+
+// stage writes the source's positions and event times into the epoch's
+// batch.
+func (fs *flowSource) stage(b exec.StateStore, view uint32, next []int64) error {
+	for p, off := range next {
+		if err := b.Set(progressTable, offsetKey(view, fs.index, p), binary.AppendVarint(nil, off)); err != nil {
+			return err
+		}
+		if fs.tracker != nil {
+			if err := b.Set(progressTable, eventTimeKey(view, fs.index, p), binary.BigEndian.AppendUint64(nil, uint64(fs.tracker.MaxSeen[p]))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// caughtUp reports whether the committed positions reach target.
+func (fs *flowSource) caughtUp(target []int64) bool {
+	for p, t := range target {
+		if fs.committed[p] < t {
+			return false
+		}
+	}
+	return true
+}
+
+// ends is the source's current end offsets.
+func (fs *flowSource) ends() []int64 {
+	out := make([]int64, fs.topic.NumPartitions())
+	for p := range out {
+		out[p] = fs.topic.EndOffset(p)
+	}
+	return out
+}
