@@ -22,7 +22,7 @@ var allowedImports = map[string][]string{
 	"sql":              {"types"},
 	"planner":          {"sql", "windowing", "types"},
 	"pgwire":           {"types"},
-	"engine":           {"types", "sql", "planner", "exec", "windowing", "storage/encoding", "storage/state", "storage/log", "pgwire"},
+	"engine":           {"types", "sql", "planner", "exec", "exec/nexmark", "windowing", "storage/encoding", "storage/state", "storage/log", "pgwire"},
 	"sqllogictest":     {"engine", "pgwire", "types"},
 	"cmd/weir":         {"*"},
 }
