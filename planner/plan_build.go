@@ -91,6 +91,11 @@ func (b *builder) build(r sql.Rel) error {
 		b.cols = plainCols(len(n.Cols))
 		b.emits = AppendOnly
 	case *sql.Filter:
+		if b.continuous {
+			if ok, err := b.subqueryJoin(n); ok || err != nil {
+				return err
+			}
+		}
 		if j, ok := n.Input.(*sql.Join); ok && b.continuous && !j.Temporal && (j.Kind == sql.InnerJoin || j.Kind == sql.CrossJoin) {
 			// WHERE over an inner join is part of its condition, where
 			// equalities become keys and time bounds let state expire.
