@@ -124,6 +124,21 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 			return nil, err
 		}
 		return &exec.BatchProject{Input: in, Exprs: es}, nil
+	case *sql.ProjectSet:
+		// The planner does not know ProjectSet: optimize below it here.
+		in, err := b.build(planner.OptimizeBatch(n.Input))
+		if err != nil {
+			return nil, err
+		}
+		ps := &exec.BatchProjectSet{Input: in}
+		for _, f := range n.Funcs {
+			args, err := b.exprs(f.Args)
+			if err != nil {
+				return nil, err
+			}
+			ps.Funcs = append(ps.Funcs, &exec.SetFunc{Name: f.Func, Args: args, T: f.T})
+		}
+		return ps, nil
 	case *sql.Window:
 		in, err := b.build(n.Input)
 		if err != nil {
@@ -476,47 +491,13 @@ func hasOuterRefs(r sql.Rel) bool {
 
 // tableFuncRows evaluates a set-returning function.
 func tableFuncRows(fn string, args []exec.Expr) ([][]types.Datum, error) {
-	vals := make([]types.Datum, len(args))
-	for i, a := range args {
-		v, err := a.EvalRow(nil)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			return nil, nil
-		}
-		vals[i] = v
+	vals, err := (&exec.SetFunc{Name: fn, Args: args, T: types.TText}).Values(nil)
+	if err != nil {
+		return nil, err
 	}
-	var out [][]types.Datum
-	switch fn {
-	case "generate_series":
-		start, stop, step := vals[0].(int64), vals[1].(int64), int64(1)
-		if len(vals) > 2 {
-			step = vals[2].(int64)
-		}
-		if step == 0 {
-			return nil, types.Errorf(types.CodeInvalidParameterValue, "step size cannot equal zero")
-		}
-		for v := start; step > 0 && v <= stop || step < 0 && v >= stop; v += step {
-			out = append(out, []types.Datum{v})
-			if len(out) > 100_000_000 {
-				return nil, types.Errorf(types.CodeProgramLimitExceeded, "generate_series produces too many rows")
-			}
-		}
-	case "unnest":
-		c := &exec.Call{Func: "array_elem", Args: []exec.Expr{&exec.Const{V: vals[0], T: types.TText}, &exec.Const{T: types.TInt4}}, T: types.TText}
-		n, err := (&exec.Call{Func: "cardinality", Args: []exec.Expr{&exec.Const{V: vals[0], T: types.TText}}, T: types.TInt4}).EvalRow(nil)
-		if err != nil {
-			return nil, err
-		}
-		for i := int64(1); i <= n.(int64); i++ {
-			c.Args[1].(*exec.Const).V = i
-			v, err := c.EvalRow(nil)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, []types.Datum{v})
-		}
+	out := make([][]types.Datum, len(vals))
+	for i, v := range vals {
+		out[i] = []types.Datum{v}
 	}
 	return out, nil
 }

@@ -16,6 +16,8 @@ type scopeCol struct {
 	name   string
 	typ    types.Type
 	hidden bool
+	// fields are a composite column's (see bind_set_func.go).
+	fields []Column
 }
 
 // scope is the set of columns an expression can name, in input order.
@@ -26,7 +28,7 @@ type scope struct {
 func scopeOf(rel Rel, qual string) *scope {
 	s := &scope{}
 	for _, c := range rel.Columns() {
-		s.cols = append(s.cols, scopeCol{qual: qual, name: c.Name, typ: c.Type, hidden: c.Hidden})
+		s.cols = append(s.cols, scopeCol{qual: qual, name: c.Name, typ: c.Type, hidden: c.Hidden, fields: c.Fields})
 	}
 	return s
 }
@@ -40,6 +42,10 @@ type exprBinder struct {
 	aggs  *[]AggCall
 	// wins collects window function calls (nil: not allowed here).
 	wins *[]WindowFunc
+	// srfs collects set-returning function calls (nil: not allowed here),
+	// each standing for column srfBase+i of the ProjectSet made of them.
+	srfs    *[]SetFuncCall
+	srfBase int
 	// aggArgs binds aggregate arguments (the pre-aggregation scope).
 	inAgg bool
 	what  string // clause name for errors ("WHERE", "GROUP BY", ...)
@@ -581,7 +587,12 @@ func (b *exprBinder) bindCase(e *ast.CaseExpr) (Expr, error) {
 
 func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 	name := e.FnName.L
+	if isSetFunc(name) {
+		return b.bindSetFunc(e)
+	}
 	switch name {
+	case "__field":
+		return b.bindField(e, e.Args[1].(*driver.ValueExpr).GetString())
 	case "__cast":
 		v, err := b.bind(e.Args[0])
 		if err != nil {

@@ -333,8 +333,10 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 	// SELECT list, collecting aggregates and window functions.
 	var aggs []AggCall
 	var wins []WindowFunc
+	var srfs []SetFuncCall
 	eb := bd.exprs(sc, "SELECT")
 	eb.aggs, eb.wins = &aggs, &wins
+	eb.srfs, eb.srfBase = &srfs, len(sc.cols)
 	var exprs []Expr
 	var cols []Column
 	var fieldOf []ast.Node
@@ -348,7 +350,7 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 				}
 				matched = true
 				exprs = append(exprs, &ColRef{Idx: i, T: c.typ, Name: c.name})
-				cols = append(cols, Column{Name: c.name, Type: c.typ})
+				cols = append(cols, Column{Name: c.name, Type: c.typ, Fields: c.fields})
 				fieldOf = append(fieldOf, f)
 			}
 			if !matched && qual != "" {
@@ -372,8 +374,18 @@ func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 			name = strings.ToLower(name)
 		}
 		exprs = append(exprs, e)
-		cols = append(cols, Column{Name: name, Type: e.Type()})
+		cols = append(cols, Column{Name: name, Type: e.Type(), Fields: eb.compositeFields(f.Expr)})
 		fieldOf = append(fieldOf, f)
+	}
+	if len(srfs) > 0 {
+		if len(aggs) > 0 || len(wins) > 0 || sel.GroupBy != nil || sel.Having != nil {
+			return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "set-returning functions with aggregation are not supported")
+		}
+		ps := &ProjectSet{Input: input, Funcs: srfs, Cols: append([]Column(nil), input.Columns()...)}
+		for _, f := range srfs {
+			ps.Cols = append(ps.Cols, Column{Name: f.Func, Type: f.T})
+		}
+		input = ps
 	}
 	var having Expr
 	if sel.Having != nil {
@@ -688,6 +700,10 @@ func columnName(n ast.ExprNode) string {
 			return "extract"
 		case "__subscript":
 			return columnName(e.Args[0])
+		case "__field":
+			if f, ok := e.Args[1].(*driver.ValueExpr); ok {
+				return f.GetString()
+			}
 		case "__param", "__array":
 			return "?column?"
 		case "__nulls_first", "__nulls_last":

@@ -48,6 +48,9 @@ type Column struct {
 	NotNull bool
 	// Hidden columns (a table's implicit row id) are not part of SELECT *.
 	Hidden bool
+	// Fields are a composite column's fields (its values are PostgreSQL's
+	// record text form); nil for other columns.
+	Fields []Column
 }
 
 // Relation is what the binder needs to know about a catalog object.

@@ -287,6 +287,17 @@ func formatRel(b *strings.Builder, r Rel, depth int) {
 		}
 		line("project %s", strings.Join(es, ", "))
 		formatRel(b, n.Input, depth+1)
+	case *ProjectSet:
+		var fs []string
+		for _, f := range n.Funcs {
+			var as []string
+			for _, a := range f.Args {
+				as = append(as, FormatExpr(a))
+			}
+			fs = append(fs, f.Func+"("+strings.Join(as, ", ")+")")
+		}
+		line("project set %s", strings.Join(fs, ", "))
+		formatRel(b, n.Input, depth+1)
 	case *Window:
 		line("%s time=#%d size=%dus slide=%dus offset=%dus", strings.ToLower(n.Kind.String()), n.TimeCol, n.Size, n.Slide, n.Offset)
 		formatRel(b, n.Input, depth+1)

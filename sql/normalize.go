@@ -95,6 +95,7 @@ func (n *normalized) origPos(off int) int {
 //	INTERVAL '10 seconds'           → __interval('10 seconds')
 //	TIMESTAMP '...', DATE '...'     → __cast('...', 'timestamp')
 //	agg(...) FILTER (WHERE c)       → __filter(agg(...), c)
+//	(composite).field               → __field((composite), 'field')
 //	"Ident"                         → `Ident`
 //	TUMBLE/HOP/SESSION(...) in FROM → __weir_window_<i>
 type normalizer struct {
@@ -372,6 +373,20 @@ func (n *normalizer) emitRange(toks []Token) error {
 			}
 			n.emit(")", toks[end].Pos)
 			i = end
+			continue
+		case t.Is(".") && len(n.out) > 0 && n.out[len(n.out)-1].text == ")" && (next.Kind == TokIdent || next.Kind == TokQuotedIdent):
+			// (composite).field → __field((composite), 'field')
+			start := n.parenStart()
+			if start < 0 {
+				return syntaxErrorNear(t)
+			}
+			n.out = append(n.out[:start], append([]piece{{text: "__field(", orig: n.out[start].orig}}, n.out[start:]...)...)
+			name := next.Text
+			if next.Kind == TokIdent {
+				name = strings.ToLower(name)
+			}
+			n.emit(", "+quoteString(name)+")", next.Pos)
+			i++
 			continue
 		case t.Kind == TokIdent && t.Is("extract") && next.Is("(") && i+3 < len(toks) && toks[i+3].Is("from"):
 			end, err := matchParen(toks, i+1)
@@ -721,6 +736,19 @@ func operandEnd(toks []Token, j int) int {
 // starts: a literal, a (qualified) name, a parenthesized group, or a
 // function call (including pieces this normalizer emitted, such as
 // "__cast(" ... ", 'int')").
+// parenStart returns where in n.out the parenthesized expression ending
+// with the last piece, a ")", begins: at its "(".
+func (n *normalizer) parenStart() int {
+	depth := 0
+	for i := len(n.out) - 1; i >= 0; i-- {
+		depth += parenBalance(n.out[i].text)
+		if depth == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
 func (n *normalizer) primaryStart() int {
 	i := len(n.out) - 1
 	if i < 0 {
