@@ -46,6 +46,10 @@ type object struct {
 	Table     string `json:"table,omitempty"`
 	IndexCols []int  `json:"index_cols,omitempty"`
 	IndexDesc []bool `json:"index_desc,omitempty"`
+	// Tasks is how many parallel tasks run a materialized view (0 or 1:
+	// one, with its operators' state unprefixed). Fixed at CREATE: each
+	// task keeps its state under its own prefix.
+	Tasks int `json:"tasks,omitempty"`
 }
 
 type columnJSON struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
 	wlog "github.com/weir-db/weir/storage/log"
+	"github.com/weir-db/weir/storage/state"
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
 )
@@ -29,17 +30,17 @@ import (
 // proctime() through clock, set once per epoch; and EMIT ... EARLY EVERY
 // is a timer that sends a fire message.
 type dataflow struct {
-	e        *Engine
-	view     *object
-	sources  []*flowSource
-	plan     *planner.Plan
-	graph    *exec.Graph
-	leaves   [][]int // per source, the graph nodes it feeds
-	ops      []opInfo
-	handle   *exec.StateHandle
-	clock    *exec.ProcClock
-	lateSink *exec.LateSink
-	late     *exec.LateWriter // nil without LATE ROWS INTO
+	e       *Engine
+	view    *object
+	sources []*flowSource
+	plan    *planner.Plan
+	tasks   []*task
+	graph   *exec.ParallelGraph
+	leaves  [][]int // per source, the graph nodes it feeds
+	ops     []opInfo
+	clock   *exec.ProcClock
+	late    *exec.LateWriter // nil without LATE ROWS INTO
+	cur     *task            // the task whose operators are being built
 
 	mirroredAt int64 // processing time of the last consumer-group mirror
 	procWM     int64 // last processing-time watermark sent
@@ -54,6 +55,19 @@ type dataflow struct {
 
 	quit chan struct{}
 	done chan struct{}
+}
+
+// task is one of a view's parallel copies of its operators, with the
+// epoch's state batch they write. With one task the state is unprefixed;
+// with several, each task's operator state sits under its own prefix
+// (the view's rows never: tasks write disjoint rows).
+type task struct {
+	index    int
+	handle   *exec.StateHandle // operator state, prefixed when tasks > 1
+	rows     *exec.StateHandle // the view's rows and indexes
+	lateSink *exec.LateSink
+	graph    *exec.Graph
+	batch    *state.Batch
 }
 
 // opInfo describes one operator for weir_catalog.view_operators.
@@ -80,8 +94,8 @@ const procTimeTick = int64(time.Second / time.Microsecond)
 
 // newDataflow builds the operators of view o over its sources.
 func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
-	f := &dataflow{e: e, view: o, plan: plan, handle: &exec.StateHandle{},
-		clock: &exec.ProcClock{Now: nowMicros()}, lateSink: &exec.LateSink{}, procWM: windowing.NoWatermark,
+	f := &dataflow{e: e, view: o, plan: plan,
+		clock: &exec.ProcClock{Now: nowMicros()}, procWM: windowing.NoWatermark,
 		progress: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
 	for i, rel := range plan.Sources() {
 		src, err := e.openFlowSource(o, rel.Name, i)
@@ -96,15 +110,23 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 			return nil, err
 		}
 	}
-	if err := f.buildGraph(o.ID + 1); err != nil {
-		return nil, err
+	n := max(o.Tasks, 1)
+	f.graph = &exec.ParallelGraph{}
+	for t := 0; t < n; t++ {
+		f.cur = &task{index: t, handle: &exec.StateHandle{}, rows: &exec.StateHandle{}, lateSink: &exec.LateSink{}}
+		f.tasks = append(f.tasks, f.cur)
+		if err := f.buildGraph(o.ID + 1); err != nil {
+			return nil, err
+		}
+		mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.cur.rows}
+		for _, ix := range e.cat.indexesOf(o.Name) {
+			mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
+		}
+		root := f.cur.graph.Nodes[0]
+		root.Ops = append(root.Ops, mat)
+		f.graph.Tasks = append(f.graph.Tasks, f.cur.graph)
 	}
-	mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.handle}
-	for _, ix := range e.cat.indexesOf(o.Name) {
-		mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
-	}
-	root := f.graph.Nodes[0]
-	root.Ops = append(root.Ops, mat)
+	f.cur = nil
 	if plan.Policy.EarlyEvery > 0 {
 		// After a restart, fire once soon: changes made before it may not
 		// have been fired.
@@ -213,16 +235,18 @@ func (f *dataflow) buildGraph(base uint32) error {
 			}
 		}
 	})
-	f.graph = &exec.Graph{}
+	g := &exec.Graph{}
+	f.cur.graph = g
+	first := f.cur.index == 0
 	var add func(p *planner.Plan, parent, side int) error
 	add = func(p *planner.Plan, parent, side int) error {
-		idx := len(f.graph.Nodes)
+		idx := len(g.Nodes)
 		node := &exec.GraphNode{Parent: parent, Side: side}
-		f.graph.Nodes = append(f.graph.Nodes, node)
+		g.Nodes = append(g.Nodes, node)
 		switch {
 		case p.Source != nil:
 			for i, src := range f.sources {
-				if src.obj.Name == p.Source.Name {
+				if src.obj.Name == p.Source.Name && first {
 					f.leaves[i] = append(f.leaves[i], idx)
 				}
 			}
@@ -238,7 +262,9 @@ func (f *dataflow) buildGraph(base uint32) error {
 			if err := add(p.Join.Right, idx, 1); err != nil {
 				return err
 			}
-			f.ops = append(f.ops, info)
+			if first {
+				f.ops = append(f.ops, info)
+			}
 		case p.Union != nil:
 			var timed []bool
 			for _, u := range p.Union {
@@ -250,11 +276,13 @@ func (f *dataflow) buildGraph(base uint32) error {
 					return err
 				}
 			}
-			f.ops = append(f.ops, opInfo{name: "Union"})
+			if first {
+				f.ops = append(f.ops, opInfo{name: "Union"})
+			}
 		default:
 			return fmt.Errorf("plan node without input")
 		}
-		ops, err := f.buildSteps(p.Steps, alloc, hasSession)
+		ops, err := f.buildSteps(idx, p.Steps, alloc, hasSession)
 		node.Ops = ops
 		return err
 	}
@@ -280,7 +308,7 @@ func (f *dataflow) buildJoin(pj *planner.JoinInput, alloc func(uint32) (uint32, 
 	kinds := map[planner.JoinKind]exec.JoinType{planner.Inner: exec.JoinInner, planner.LeftOuter: exec.JoinLeft,
 		planner.RightOuter: exec.JoinRight, planner.FullOuter: exec.JoinFull, planner.Semi: exec.JoinSemi, planner.Anti: exec.JoinAnti}
 	j := &exec.HashJoin{Kind: kinds[pj.Kind], Keys: [2][]int{pj.LeftKeys, pj.RightKeys}, Temporal: pj.Temporal,
-		Timed: [2]bool{planTimed(pj.Left), planTimed(pj.Right)}, IDs: [2]uint32{id, id + 1}, Aux: id + 2, State: f.handle}
+		Timed: [2]bool{planTimed(pj.Left), planTimed(pj.Right)}, IDs: [2]uint32{id, id + 1}, Aux: id + 2, State: f.cur.handle}
 	for side, in := range []*planner.Plan{pj.Left, pj.Right} {
 		for _, c := range in.Cols {
 			j.Types[side] = append(j.Types[side], c.Type)
@@ -303,12 +331,30 @@ func (f *dataflow) buildJoin(pj *planner.JoinInput, alloc func(uint32) (uint32, 
 }
 
 // buildSteps turns a plan node's steps into operators.
-func (f *dataflow) buildSteps(steps []planner.Step, alloc func(uint32) (uint32, error), hasSession bool) (exec.Pipeline, error) {
+func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32) (uint32, error), hasSession bool) (exec.Pipeline, error) {
 	var pipe exec.Pipeline
+	first := f.cur.index == 0
 	for _, s := range steps {
 		var op exec.Operator
 		info := opInfo{}
 		switch st := s.(type) {
+		case *planner.ExchangeStep:
+			if len(f.tasks) == 1 && f.view.Tasks <= 1 {
+				continue // one task: nothing to exchange
+			}
+			x := &exec.Exchange{Tasks: max(f.view.Tasks, 1)}
+			for _, k := range st.Keys {
+				c, err := f.compile(k)
+				if err != nil {
+					return nil, err
+				}
+				x.Keys = append(x.Keys, c)
+			}
+			if first {
+				f.graph.Exchanges = append(f.graph.Exchanges, exec.OpPos{Node: node, Op: len(pipe)})
+			}
+			pipe = append(pipe, x)
+			continue
 		case *planner.FilterStep:
 			c, err := f.compile(st.Cond)
 			if err != nil {
@@ -334,9 +380,9 @@ func (f *dataflow) buildSteps(steps []planner.Step, alloc func(uint32) (uint32, 
 			if err != nil {
 				return nil, err
 			}
-			sw := &exec.SessionWindow{TimeCol: st.TimeCol, Keys: st.Keys, Gap: st.Gap, AllowLateness: st.AllowLateness, ID: id, State: f.handle}
+			sw := &exec.SessionWindow{TimeCol: st.TimeCol, Keys: st.Keys, Gap: st.Gap, AllowLateness: st.AllowLateness, ID: id, State: f.cur.handle}
 			if st.FindsLate && f.late != nil {
-				sw.LateSink = f.lateSink
+				sw.LateSink = f.cur.lateSink
 			}
 			op, info = sw, opInfo{name: "SessionWindow", ids: []uint32{id}, counters: id, window: st.FindsLate}
 		case *planner.TopNStep:
@@ -356,7 +402,7 @@ func (f *dataflow) buildSteps(steps []planner.Step, alloc func(uint32) (uint32, 
 			}
 			agg := &exec.HashAgg{WindowGroup: st.WindowGroup, WindowEndDelta: st.WindowEndDelta, WindowSize: st.WindowSize,
 				EmitOnClose: st.EmitOnClose, AllowLateness: st.AllowLateness, EarlyFire: st.EarlyFire,
-				AppendOnlyInput: st.AppendOnlyInput, GroupsID: id, ValuesID: id + 1, State: f.handle}
+				AppendOnlyInput: st.AppendOnlyInput, GroupsID: id, ValuesID: id + 1, State: f.cur.handle}
 			for _, g := range st.Groups {
 				c, err := f.compile(g)
 				if err != nil {
@@ -379,21 +425,23 @@ func (f *dataflow) buildSteps(steps []planner.Step, alloc func(uint32) (uint32, 
 				agg.Aggs = append(agg.Aggs, spec)
 			}
 			if st.WindowGroup >= 0 && !hasSession && f.late != nil {
-				agg.LateSink = f.lateSink
+				agg.LateSink = f.cur.lateSink
 			}
 			op, info = agg, opInfo{name: "HashAgg", ids: []uint32{id, id + 1}, counters: id, window: st.WindowGroup >= 0}
 		default:
 			return nil, fmt.Errorf("unknown plan step %T", s)
 		}
 		pipe = append(pipe, op)
-		f.ops = append(f.ops, info)
+		if first {
+			f.ops = append(f.ops, info)
+		}
 	}
 	return pipe, nil
 }
 
 // buildTopN makes a top-N operator.
 func (f *dataflow) buildTopN(st *planner.TopNStep, id uint32) (*exec.TopN, error) {
-	t := &exec.TopN{Func: st.Func, Limit: st.Limit, Offset: st.Offset, AppendOnlyInput: st.AppendOnlyInput, ID: id, State: f.handle}
+	t := &exec.TopN{Func: st.Func, Limit: st.Limit, Offset: st.Offset, AppendOnlyInput: st.AppendOnlyInput, ID: id, State: f.cur.handle}
 	for _, p := range st.Partition {
 		c, err := f.compile(p)
 		if err != nil {
@@ -568,8 +616,8 @@ func (f *dataflow) read(single bool) ([][]sourceRow, [][]int64, error) {
 // announced, so FLUSH sees them.
 func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	b := f.e.st.NewBatch()
-	f.handle.Store = b
-	defer func() { f.handle.Store = nil }()
+	f.startTasks(b)
+	defer f.endTasks()
 	saved := make([]*windowing.Tracker, len(f.sources))
 	for i, src := range f.sources {
 		if src.tracker != nil {
@@ -579,21 +627,17 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	savedDirty, savedFire, savedProcWM := f.dirty, f.nextFire, f.procWM
 	now := nowMicros()
 	f.clock.Now = max(f.clock.Now, now)
-	f.lateSink.Rows = f.lateSink.Rows[:0]
 	err := func() error {
 		if first {
 			if err := f.initOperators(); err != nil {
 				return err
 			}
 		}
-		for i, src := range f.sources {
+		for i := range f.sources {
 			if len(rows[i]) == 0 {
 				continue
 			}
-			c := src.chunk(rows[i], now)
-			err := f.pushSource(i, exec.Message{Chunk: c})
-			c.Release()
-			if err != nil {
+			if err := f.pushRows(i, rows[i], now); err != nil {
 				return err
 			}
 			f.dirty = true
@@ -607,8 +651,8 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 			}
 			f.dirty, f.nextFire = false, now+f.plan.Policy.EarlyEvery
 		}
-		if f.late != nil && len(f.lateSink.Rows) > 0 {
-			if err := f.late.Stage(b, f.lateRecords()); err != nil {
+		if late := f.lateRecords(); f.late != nil && len(late) > 0 {
+			if err := f.late.Stage(b, late); err != nil {
 				return err
 			}
 		}
@@ -616,6 +660,9 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 			if err := src.stage(b, f.view.ID, next[i]); err != nil {
 				return err
 			}
+		}
+		if err := f.mergeTasks(b); err != nil {
+			return err
 		}
 		return b.Commit()
 	}()
@@ -660,40 +707,131 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	return nil
 }
 
-// initOperators lets aggregations re-emit what their restored state
-// calls for (timers due), on the first epoch after a start.
+// initOperators lets scalar aggregations emit their row for no input, on
+// the first epoch after a start.
 func (f *dataflow) initOperators() error {
-	for n, node := range f.graph.Nodes {
+	for n, node := range f.tasks[0].graph.Nodes {
 		for i, op := range node.Ops {
-			agg, ok := op.(*exec.HashAgg)
-			if !ok {
+			if _, ok := op.(*exec.HashAgg); !ok {
 				continue
 			}
-			msgs, err := agg.Init()
-			if err != nil {
+			// Only scalar aggregations emit at start, and their rows all
+			// go to task 0.
+			msgs := make([][]exec.Message, len(f.tasks))
+			var err error
+			if msgs[0], err = f.tasks[0].graph.Nodes[n].Ops[i].(*exec.HashAgg).Init(); err != nil {
 				return err
 			}
-			if len(msgs) > 0 {
-				if _, err := f.graph.PushAfter(n, i, msgs); err != nil {
-					return err
-				}
+			if err := f.graph.PushAfter(n, i, msgs); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// pushSource sends m into every leaf that source i feeds.
-func (f *dataflow) pushSource(i int, m exec.Message) error {
+// startTasks points every task's operators at the epoch's state: the
+// batch itself with one task, else a batch per task, merged into b
+// before the commit.
+func (f *dataflow) startTasks(b *state.Batch) {
+	for _, t := range f.tasks {
+		t.lateSink.Rows = t.lateSink.Rows[:0]
+		if f.view.Tasks <= 1 {
+			t.handle.Store, t.rows.Store = b, b
+			continue
+		}
+		t.batch = f.e.st.NewBatch()
+		t.handle.Store = exec.TaskStore{Store: t.batch, Task: byte(t.index)}
+		t.rows.Store = t.batch
+	}
+}
+
+// mergeTasks adds the tasks' writes to b.
+func (f *dataflow) mergeTasks(b *state.Batch) error {
+	for _, t := range f.tasks {
+		if t.batch != nil {
+			if err := b.Apply(t.batch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (f *dataflow) endTasks() {
+	for _, t := range f.tasks {
+		if t.batch != nil {
+			t.batch.Close()
+			t.batch = nil
+		}
+		t.handle.Store, t.rows.Store = nil, nil
+	}
+}
+
+// pushRows sends source i's rows into its leaves: with several tasks, a
+// table's changes are spread by their primary key (the planner counts on
+// it), a stream's evenly in arrival order.
+func (f *dataflow) pushRows(i int, rows []sourceRow, now int64) error {
+	src := f.sources[i]
+	n := len(f.tasks)
+	parts := make([][]sourceRow, n)
+	switch {
+	case n == 1:
+		parts[0] = rows
+	case src.obj.Kind == sql.RelTable:
+		ts := src.types
+		for _, r := range rows {
+			var k []byte
+			for _, c := range src.obj.PrimaryKey {
+				k = types.AppendKey(k, ts[c], r.row[c], false)
+			}
+			t := exec.TaskOf(k, n)
+			parts[t] = append(parts[t], r)
+		}
+	default:
+		per := (len(rows) + n - 1) / n
+		for t := range parts {
+			lo := min(t*per, len(rows))
+			parts[t] = rows[lo:min(lo+per, len(rows))]
+		}
+	}
+	msgs := make([]*exec.Message, n)
+	for t, part := range parts {
+		if len(part) > 0 {
+			msgs[t] = &exec.Message{Chunk: src.chunk(part, now)}
+		}
+	}
+	defer func() {
+		for _, m := range msgs {
+			if m != nil {
+				m.Chunk.Release()
+			}
+		}
+	}()
 	for _, leaf := range f.leaves[i] {
-		if _, err := f.graph.Push(leaf, m); err != nil {
+		if err := f.graph.Push(leaf, msgs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pushAll sends m into every leaf.
+// pushSource sends a control message into every leaf that source i
+// feeds, in every task.
+func (f *dataflow) pushSource(i int, m exec.Message) error {
+	msgs := make([]*exec.Message, len(f.tasks))
+	for t := range msgs {
+		msgs[t] = &m
+	}
+	for _, leaf := range f.leaves[i] {
+		if err := f.graph.Push(leaf, msgs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pushAll sends a control message into every leaf.
 func (f *dataflow) pushAll(m exec.Message) error {
 	for i := range f.sources {
 		if err := f.pushSource(i, m); err != nil {
@@ -701,6 +839,35 @@ func (f *dataflow) pushAll(m exec.Message) error {
 		}
 	}
 	return nil
+}
+
+// operators lists every task's operators.
+func (f *dataflow) operators() []any {
+	var out []any
+	for _, t := range f.tasks {
+		out = append(out, t.graph.Operators()...)
+	}
+	return out
+}
+
+// readCounters reads an operator's committed late count (summed over the
+// tasks) and watermark (the least task's).
+func (f *dataflow) readCounters(id uint32) (late, wm int64, err error) {
+	if f.view.Tasks <= 1 {
+		return exec.ReadCounters(f.e.st.Get, id)
+	}
+	for t := range f.tasks {
+		get := func(id uint32, k []byte) ([]byte, error) { return f.e.st.Get(id, append([]byte{byte(t)}, k...)) }
+		l, w, err := exec.ReadCounters(get, id)
+		if err != nil {
+			return 0, 0, err
+		}
+		late += l
+		if t == 0 || w < wm {
+			wm = w
+		}
+	}
+	return late, wm, nil
 }
 
 // mirrorOffsets publishes the view's committed source positions as the
@@ -760,8 +927,15 @@ func (f *dataflow) advanceWatermarks(b exec.StateStore, now int64) error {
 
 // lateRecords lays out the epoch's late rows as the late stream's rows.
 func (f *dataflow) lateRecords() [][]types.Datum {
-	out := make([][]types.Datum, 0, len(f.lateSink.Rows))
-	for _, r := range f.lateSink.Rows {
+	var out [][]types.Datum
+	for _, t := range f.tasks {
+		out = f.appendLate(out, t.lateSink)
+	}
+	return out
+}
+
+func (f *dataflow) appendLate(out [][]types.Datum, sink *exec.LateSink) [][]types.Datum {
+	for _, r := range sink.Rows {
 		row := []types.Datum{f.view.Name, types.DTimestamp(r.Window.Start), types.DTimestamp(r.Window.End)}
 		for _, i := range f.plan.Late.Row {
 			row = append(row, r.Row[i])
@@ -773,7 +947,7 @@ func (f *dataflow) lateRecords() [][]types.Datum {
 
 // detachLateSinks makes the operators only count late rows.
 func (f *dataflow) detachLateSinks() {
-	for _, op := range f.graph.Operators() {
+	for _, op := range f.operators() {
 		switch o := op.(type) {
 		case *exec.HashAgg:
 			o.LateSink = nil
@@ -786,7 +960,7 @@ func (f *dataflow) detachLateSinks() {
 // reloadOperators makes stateful operators re-read their in-memory
 // positions from committed state after a failed epoch.
 func (f *dataflow) reloadOperators() {
-	for _, op := range f.graph.Operators() {
+	for _, op := range f.operators() {
 		if r, ok := op.(exec.Resetter); ok {
 			r.Reset()
 		}

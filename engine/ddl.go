@@ -212,7 +212,7 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 		return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a source")
 	}
 	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,
-		Deps: dependencyNames(n.Deps)}
+		Deps: dependencyNames(n.Deps), Tasks: e.viewTasks()}
 	if err := e.commitNewObject(o, nil); err != nil {
 		return err
 	}

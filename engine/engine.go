@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -22,6 +23,22 @@ import (
 type Config struct {
 	DataDir string
 	Logf    func(format string, args ...any)
+	// Parallelism is how many parallel tasks a new materialized view runs
+	// (0: one per core, at most maxTasks).
+	Parallelism int
+}
+
+// maxTasks bounds a view's parallel tasks: each holds its operators and a
+// state batch per epoch.
+const maxTasks = 16
+
+// viewTasks is the number of tasks a new view gets.
+func (e *Engine) viewTasks() int {
+	n := e.cfg.Parallelism
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	return max(1, min(n, maxTasks))
 }
 
 // Engine is one Weir node: its log, state, catalog and running dataflows.

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/weir-db/weir/exec"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
@@ -54,7 +53,7 @@ func (f *dataflow) committedWatermark() (int64, bool, error) {
 		best, ok := int64(windowing.NoWatermark), false
 		for _, op := range f.ops {
 			if op.counters != 0 {
-				_, wm, err := exec.ReadCounters(f.e.st.Get, op.counters)
+				_, wm, err := f.readCounters(op.counters)
 				if err != nil {
 					return 0, false, err
 				}
@@ -183,7 +182,7 @@ func viewOperatorRows(sc *systemCtx) ([][]types.Datum, error) {
 		for i, op := range f.ops {
 			var late, wm types.Datum
 			if op.counters != 0 {
-				l, w, err := exec.ReadCounters(f.e.st.Get, op.counters)
+				l, w, err := f.readCounters(op.counters)
 				if err != nil {
 					return nil, err
 				}

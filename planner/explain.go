@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+
+	"github.com/weir-db/weir/sql"
 	"strings"
 	"time"
 )
@@ -38,6 +40,8 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase, emit %s)", len(s.Groups), len(s.Aggs), p.emitText(s))
 		case *TopNStep:
 			line = topNText(s)
+		case *ExchangeStep:
+			line = exchangeText(s)
 		case *SortStep:
 			line = "Sort"
 		case *LimitStep:
@@ -88,6 +92,26 @@ func joinText(j *JoinInput) string {
 		s += fmt.Sprintf(", %s rows expire when %s passes %s + %s", [2]string{"left", "right"}[side], in[1-side].Cols[x.OtherCol].Name, in[side].Cols[x.Col].Name, Duration(x.Delta))
 	}
 	return s
+}
+
+func exchangeText(s *ExchangeStep) string {
+	if len(s.Keys) == 0 {
+		return "Exchange (single task)"
+	}
+	var keys []string
+	for _, k := range s.Keys {
+		switch c := k.(type) {
+		case *sql.ColRef:
+			if c.Name != "" {
+				keys = append(keys, c.Name)
+			} else {
+				keys = append(keys, fmt.Sprintf("#%d", c.Idx))
+			}
+		default:
+			keys = append(keys, sql.FormatExpr(k))
+		}
+	}
+	return "Exchange (hash " + strings.Join(keys, ", ") + ")"
 }
 
 func topNText(t *TopNStep) string {

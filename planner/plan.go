@@ -177,6 +177,7 @@ func PlanView(q *sql.Query, emit sql.Emit) (*Plan, error) {
 	}
 	b.plan.Emits = b.emits
 	b.plan.Key = b.key
+	placeExchanges(b.plan)
 	return b.plan, nil
 }
 

@@ -192,20 +192,7 @@ func (b *builder) project(n *sql.Project) error {
 	// The key survives when every key column is projected.
 	var key []int
 	if b.emits == Upsert {
-		for _, k := range b.key {
-			found := -1
-			for i, e := range n.Exprs {
-				if c, ok := e.(*sql.ColRef); ok && c.Idx == k {
-					found = i
-					break
-				}
-			}
-			if found < 0 {
-				key = nil
-				break
-			}
-			key = append(key, found)
-		}
+		key, _ = projectedCols(b.key, n.Exprs)
 	}
 	out := b.emits
 	if out == Upsert && key == nil && len(b.key) > 0 {
@@ -398,4 +385,24 @@ func outType(a *AggStep, i int) types.Type {
 		return a.Groups[i].Type()
 	}
 	return a.Aggs[i-len(a.Groups)].Type
+}
+
+// projectedCols finds where a projection puts each of cols; false when
+// one is not passed on as it is.
+func projectedCols(cols []int, exprs []sql.Expr) ([]int, bool) {
+	var out []int
+	for _, c := range cols {
+		found := -1
+		for i, e := range exprs {
+			if r, ok := e.(*sql.ColRef); ok && r.Idx == c {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			return nil, false
+		}
+		out = append(out, found)
+	}
+	return out, true
 }

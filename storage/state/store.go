@@ -145,6 +145,14 @@ func (b *Batch) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error
 	return scan(b.b, id, prefix, fn)
 }
 
+// Apply adds o's writes to b, after b's own; o stays open.
+func (b *Batch) Apply(o *Batch) error {
+	if err := b.b.Apply(o.b, nil); err != nil {
+		return fmt.Errorf("merging state batches: %w", err)
+	}
+	return nil
+}
+
 // Empty reports whether the batch holds no writes.
 func (b *Batch) Empty() bool { return b.b.Empty() }
 
