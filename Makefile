@@ -4,7 +4,7 @@
 GO ?= go
 SLT_FILES := $(shell find sqllogictest/testdata -name '*.slt' | sort)
 
-.PHONY: build run test test-go test-slt test-sqlite lint bench bench-log clean
+.PHONY: build run test test-go test-slt test-sqlite lint bench bench-log bench-nexmark clean
 
 build:
 	$(GO) build -o bin/weir ./cmd/weir
@@ -39,3 +39,9 @@ clean:
 
 bench-log: build
 	./bin/weir bench log
+
+# Every Nexmark query as a view over 1M events, against its hand-written
+# baseline; EVENTS=... and ARGS=... (--via-log, --json, --query) change it.
+EVENTS ?= 1000000
+bench-nexmark: build
+	./bin/weir bench nexmark --events $(EVENTS) $(ARGS)
