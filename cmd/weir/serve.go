@@ -22,11 +22,12 @@ func serve(args []string) error {
 	auth := fs.String("auth", "trust", "client authentication: trust, or scram (SCRAM-SHA-256 with roles from CREATE USER ... PASSWORD)")
 	certFile := fs.String("tls-cert", "", "PEM certificate: serve TLS to clients that ask for it")
 	keyFile := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	parallelism := fs.Int("parallelism", 0, "parallel tasks per new materialized view (0: one per core, at most 16)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger := log.New(os.Stderr, "", log.LstdFlags)
-	eng, err := engine.Open(engine.Config{DataDir: *dataDir, Logf: logger.Printf})
+	eng, err := engine.Open(engine.Config{DataDir: *dataDir, Logf: logger.Printf, Parallelism: *parallelism})
 	if err != nil {
 		return err
 	}
