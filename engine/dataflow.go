@@ -695,15 +695,19 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 			f.e.cfg.Logf("materialized view %s: delivering late rows: %v", f.view.Name, err)
 		}
 	}
-	f.mu.Lock()
 	for i, src := range f.sources {
 		src.offsets = next[i]
+	}
+	// Mirror before announcing the commit, so a FLUSH that returns sees
+	// the consumer group too.
+	f.mirrorOffsets()
+	f.mu.Lock()
+	for i, src := range f.sources {
 		src.committed = append(src.committed[:0], next[i]...)
 	}
 	close(f.progress)
 	f.progress = make(chan struct{})
 	f.mu.Unlock()
-	f.mirrorOffsets()
 	return nil
 }
 

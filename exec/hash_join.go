@@ -46,8 +46,12 @@ type HashJoin struct {
 	IDs      [2]uint32
 	Aux      uint32
 	State    *StateHandle
+	// CacheRows bounds the rows each side keeps decoded in memory (0: a
+	// default).
+	CacheRows int
 
 	started bool
+	cache   [2]joinCache
 	wms     sideWatermarks
 	sideWM  [2]counter
 	late    counter
@@ -60,7 +64,10 @@ var (
 )
 
 // Reset implements Resetter: in-memory copies are read again.
-func (j *HashJoin) Reset() { j.started = false }
+func (j *HashJoin) Reset() {
+	j.started = false
+	j.dropCache()
+}
 
 func (j *HashJoin) start() error {
 	if j.started {
@@ -182,31 +189,40 @@ func (j *HashJoin) joinKey(side int, row []types.Datum) ([]byte, bool) {
 	return k, true
 }
 
-// matches reads the other side's rows under key k that satisfy the
+// matches returns the other side's rows under key k that satisfy the
 // condition with row.
-func (j *HashJoin) matches(side int, k []byte, row []types.Datum) ([]joinEntry, error) {
+func (j *HashJoin) matches(side int, k []byte, row []types.Datum) ([]*joinEntry, error) {
 	other := 1 - side
-	var out []joinEntry
+	rows, err := j.rowsOf(other, k)
+	if err != nil {
+		return nil, err
+	}
+	var out []*joinEntry
 	var buf []types.Datum
-	err := j.State.Store.Scan(j.IDs[other], k, func(key, v []byte) error {
-		e, err := j.decodeEntry(key, v, other)
-		if err != nil {
-			return err
+	for _, e := range rows.entries {
+		if e.count <= 0 {
+			continue
 		}
 		if j.Cond != nil {
 			buf = j.pair(buf, side, row, e.row)
 			ok, err := j.Cond.EvalRow(buf)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ok != true {
-				return nil
+				continue
 			}
 		}
 		out = append(out, e)
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
+}
+
+// needsDegree reports whether side's rows must track their matches: an
+// outer side pads the unmatched, a semi or anti join's left side emits by
+// them.
+func (j *HashJoin) needsDegree(side int) bool {
+	return j.preserved(side) || side == 0 && (j.Kind == JoinSemi || j.Kind == JoinAnti)
 }
 
 // pair lays out the joined row of side's row and the other side's row.
@@ -271,12 +287,20 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 	var degree int64
 	var buf []types.Datum
 	other := 1 - side
-	for i := range ms {
-		e := &ms[i]
+	track := j.needsDegree(other)
+	semi := j.Kind == JoinSemi || j.Kind == JoinAnti
+	for _, e := range ms {
 		degree += e.count
 		if j.Temporal {
 			buf = j.pair(buf, side, row, e.row)
 			out.Append(op, buf)
+			continue
+		}
+		if !track {
+			if !semi {
+				buf = j.pair(buf, side, row, e.row)
+				appendN(out, op, buf, e.count)
+			}
 			continue
 		}
 		before := e.degree
@@ -324,6 +348,9 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 	if j.Temporal {
 		return nil
 	}
+	if !j.needsDegree(side) {
+		degree = 0
+	}
 	_, err = j.store(side, k, row, sign, degree)
 	return err
 }
@@ -332,35 +359,37 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 // keeps its expiry index entry; it returns the new multiplicity.
 func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int64) (int64, error) {
 	s := j.State.Store
-	key := append(k, RowKey(j.Types[side], row)...)
-	e := joinEntry{key: key, row: row, degree: degree}
-	v, err := s.Get(j.IDs[side], key)
-	switch {
-	case err == nil:
-		if e.count, _ = binary.Varint(v); e.count <= 0 {
-			return 0, types.Errorf(types.CodeDataCorrupted, "corrupt join state entry")
-		}
-	case !errors.Is(err, ErrNotFound):
+	rows, err := j.rowsOf(side, k)
+	if err != nil {
 		return 0, err
+	}
+	rk := RowKey(j.Types[side], row)
+	e := rows.byRow[string(rk)]
+	if e == nil {
+		if sign < 0 {
+			return 0, types.Errorf(types.CodeDataCorrupted, "join received a retraction for a row it does not hold")
+		}
+		e = &joinEntry{key: append(append([]byte(nil), k...), rk...), row: append([]types.Datum(nil), row...)}
+		rows.add(e, len(k))
+		j.cache[side].rows++
 	}
 	before := e.count
 	e.count += sign
-	switch {
-	case e.count < 0:
-		return 0, types.Errorf(types.CodeDataCorrupted, "join received a retraction for a row it does not hold")
-	case e.count == 0:
-		err = s.Delete(j.IDs[side], key)
-	default:
-		err = s.Set(j.IDs[side], key, j.encodeEntry(&e, side))
+	e.degree = degree
+	if e.count == 0 {
+		rows.remove(e, len(k))
+		err = s.Delete(j.IDs[side], e.key)
+	} else {
+		err = s.Set(j.IDs[side], e.key, j.encodeEntry(e, side))
 	}
 	if err != nil || j.Expire[side] == nil || (before == 0) == (e.count == 0) {
 		return e.count, err
 	}
-	ik := j.expiryKey(side, row, key)
+	ik := j.expiryKey(side, row, e.key)
 	if e.count == 0 {
 		return 0, s.Delete(j.Aux, ik)
 	}
-	return e.count, s.Set(j.Aux, ik, key)
+	return e.count, s.Set(j.Aux, ik, expiryValue(e.key, len(k)))
 }
 
 // expiryKey is the expiry index entry of a row of side: rows whose time
@@ -416,12 +445,17 @@ func (j *HashJoin) expire(side int, wm int64) error {
 		return err
 	}
 	for _, d := range dead {
+		key, keyLen, err := decodeExpiryValue(d[1])
+		if err != nil {
+			return err
+		}
 		if err := s.Delete(j.Aux, d[0]); err != nil {
 			return err
 		}
-		if err := s.Delete(j.IDs[side], d[1]); err != nil {
+		if err := s.Delete(j.IDs[side], key); err != nil {
 			return err
 		}
+		j.forget(side, key, keyLen)
 	}
 	return nil
 }

@@ -7,37 +7,66 @@ import (
 	"io"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/weir-db/weir/storage/encoding"
 )
 
 // Store is the node's state store.
 type Store struct {
-	db *pebble.DB
+	db    *pebble.DB
+	cache *pebble.Cache
 }
 
 // Options configures Open.
 type Options struct {
 	Dir string
 	FS  vfs.FS // nil: the real file system
+	// CacheBytes sizes the block cache (0: DefaultCacheBytes). Operators'
+	// lookups of state they do not hold in memory read through it.
+	CacheBytes int64
 }
+
+// DefaultCacheBytes is the block cache when Options leave it unset.
+const DefaultCacheBytes = 256 << 20
 
 // Open opens (creating if needed) the store in dir.
 func Open(opts Options) (*Store, error) {
-	po := &pebble.Options{FS: opts.FS}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	cache := pebble.NewCache(opts.CacheBytes)
+	po := &pebble.Options{FS: opts.FS, Cache: cache}
 	if po.FS == nil {
 		po.FS = vfs.Default
 	}
+	// Operators probe state for keys that are mostly absent (a new group,
+	// a new view row): bloom filters answer those without reading blocks.
+	// Upper levels, rewritten most, stay uncompressed to spare CPU.
+	po.Levels = make([]pebble.LevelOptions, 7)
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].Compression = pebble.SnappyCompression
+		if i < 3 {
+			po.Levels[i].Compression = pebble.NoCompression
+		}
+	}
+	po.EnsureDefaults()
 	po.Logger = quietLogger{}
 	db, err := pebble.Open(opts.Dir, po)
 	if err != nil {
+		cache.Unref()
 		return nil, fmt.Errorf("opening state store in %s: %w", opts.Dir, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, cache: cache}, nil
 }
 
 // Close flushes and closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	s.cache.Unref()
+	return err
+}
 
 // TableKey builds the full key of k in table id.
 func TableKey(buf []byte, id uint32, k []byte) []byte {

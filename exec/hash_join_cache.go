@@ -1,0 +1,112 @@
+package exec
+
+import (
+	"encoding/binary"
+
+	"github.com/weir-db/weir/types"
+)
+
+// joinRows is what a HashJoin holds in memory for one join key of one
+// side: the key's stored rows, decoded, in the order they were loaded or
+// added. It is a write-through cache over the side's state table: every
+// change is written to state too, so dropping it loses nothing.
+type joinRows struct {
+	entries []*joinEntry
+	byRow   map[string]*joinEntry // by row key
+	dead    int                   // entries whose count fell to 0
+}
+
+// joinCache is one side's cached keys, bounded by a row budget.
+type joinCache struct {
+	keys map[string]*joinRows
+	rows int
+}
+
+// defaultJoinCacheRows bounds each side's cache when CacheRows is 0.
+const defaultJoinCacheRows = 1 << 18
+
+func (j *HashJoin) cacheLimit() int {
+	if j.CacheRows > 0 {
+		return j.CacheRows
+	}
+	return defaultJoinCacheRows
+}
+
+// rowsOf returns side's rows under join key k, loading them from state on
+// a miss.
+func (j *HashJoin) rowsOf(side int, k []byte) (*joinRows, error) {
+	c := &j.cache[side]
+	if r := c.keys[string(k)]; r != nil {
+		return r, nil
+	}
+	r := &joinRows{byRow: map[string]*joinEntry{}}
+	err := j.State.Store.Scan(j.IDs[side], k, func(key, v []byte) error {
+		e, err := j.decodeEntry(key, v, side)
+		if err != nil {
+			return err
+		}
+		r.add(&e, len(k))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.keys == nil || c.rows+len(r.entries) > j.cacheLimit() {
+		// Over budget: start again. State is in the table; the cache only
+		// saves reads.
+		c.keys, c.rows = map[string]*joinRows{}, 0
+	}
+	c.keys[string(k)] = r
+	c.rows += len(r.entries)
+	return r, nil
+}
+
+func (r *joinRows) add(e *joinEntry, keyLen int) {
+	r.entries = append(r.entries, e)
+	r.byRow[string(e.key[keyLen:])] = e
+}
+
+// remove drops an entry whose count fell to 0, compacting now and then.
+func (r *joinRows) remove(e *joinEntry, keyLen int) {
+	delete(r.byRow, string(e.key[keyLen:]))
+	r.dead++
+	if r.dead > 8 && r.dead > len(r.entries)/2 {
+		live := r.entries[:0]
+		for _, x := range r.entries {
+			if x.count > 0 {
+				live = append(live, x)
+			}
+		}
+		r.entries, r.dead = live, 0
+	}
+}
+
+// forget drops one row from the cache of side (it expired).
+func (j *HashJoin) forget(side int, stateKey []byte, keyLen int) {
+	r := j.cache[side].keys[string(stateKey[:keyLen])]
+	if r == nil {
+		return
+	}
+	if e := r.byRow[string(stateKey[keyLen:])]; e != nil {
+		e.count = 0
+		r.remove(e, keyLen)
+	}
+}
+
+func (j *HashJoin) dropCache() {
+	j.cache = [2]joinCache{}
+}
+
+// expiryValue is an expiry index entry's value: the join key's length,
+// then the row's state key.
+func expiryValue(key []byte, keyLen int) []byte {
+	return append(binary.AppendUvarint(nil, uint64(keyLen)), key...)
+}
+
+func decodeExpiryValue(v []byte) ([]byte, int, error) {
+	n, w := binary.Uvarint(v)
+	if w <= 0 || int(n) > len(v)-w {
+		return nil, 0, types.Errorf(types.CodeDataCorrupted, "corrupt join expiry entry")
+	}
+	return v[w:], int(n), nil
+}
