@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weir-db/weir/exec"
@@ -48,10 +49,17 @@ type dataflow struct {
 	nextFire   int64 // when EARLY EVERY fires next
 	dirty      bool  // rows arrived since the last firing
 
-	mu       sync.Mutex
-	progress chan struct{} // closed and replaced on every commit
-	failed   error
-	skipped  int64
+	mu        sync.Mutex
+	progress  chan struct{} // closed and replaced on every commit
+	failed    error
+	skipped   int64
+	freshness freshness // guarded by mu
+
+	// commitMu is held for a whole epoch, so a new subscriber's snapshot
+	// falls between two epochs; subs and the taps change under it.
+	commitMu sync.Mutex
+	subs     []*Subscription
+	tapOn    atomic.Bool
 
 	quit chan struct{}
 	done chan struct{}
@@ -66,6 +74,7 @@ type task struct {
 	handle   *exec.StateHandle // operator state, prefixed when tasks > 1
 	rows     *exec.StateHandle // the view's rows and indexes
 	lateSink *exec.LateSink
+	tap      *exec.ChangeTap
 	graph    *exec.Graph
 	batch    *state.Batch
 }
@@ -113,12 +122,12 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 	n := max(o.Tasks, 1)
 	f.graph = &exec.ParallelGraph{}
 	for t := 0; t < n; t++ {
-		f.cur = &task{index: t, handle: &exec.StateHandle{}, rows: &exec.StateHandle{}, lateSink: &exec.LateSink{}}
+		f.cur = &task{index: t, handle: &exec.StateHandle{}, rows: &exec.StateHandle{}, lateSink: &exec.LateSink{}, tap: &exec.ChangeTap{}}
 		f.tasks = append(f.tasks, f.cur)
 		if err := f.buildGraph(o.ID + 1); err != nil {
 			return nil, err
 		}
-		mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.cur.rows}
+		mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.cur.rows, Tap: f.cur.tap}
 		for _, ix := range e.cat.indexesOf(o.Name) {
 			mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
 		}
@@ -615,6 +624,12 @@ func (f *dataflow) read(single bool) ([][]sourceRow, [][]int64, error) {
 // staged late rows are delivered to their stream before the commit is
 // announced, so FLUSH sees them.
 func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
+	f.commitMu.Lock()
+	defer f.commitMu.Unlock()
+	for _, t := range f.tasks {
+		t.tap.Reset()
+		t.tap.On = f.tapOn.Load()
+	}
 	b := f.e.st.NewBatch()
 	f.startTasks(b)
 	defer f.endTasks()
@@ -701,7 +716,14 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	// Mirror before announcing the commit, so a FLUSH that returns sees
 	// the consumer group too.
 	f.mirrorOffsets()
+	f.publish(now)
+	visible := nowMillis()
 	f.mu.Lock()
+	for _, rs := range rows {
+		for _, r := range rs {
+			f.freshness.add(visible - r.ts)
+		}
+	}
 	for i, src := range f.sources {
 		src.committed = append(src.committed[:0], next[i]...)
 	}
@@ -1012,6 +1034,7 @@ func (f *dataflow) wait() bool {
 
 func (f *dataflow) fail(err error) {
 	f.e.cfg.Logf("%v", err)
+	f.endSubscriptions(types.Errorf(types.CodeInternalError, "materialized view %s has stopped: %v", f.view.Name, err))
 	f.mu.Lock()
 	f.failed = err
 	close(f.progress)
@@ -1026,6 +1049,7 @@ func (f *dataflow) stop() {
 		close(f.quit)
 	}
 	<-f.done
+	f.endSubscriptions(types.Errorf(types.CodeAdminShutdown, "materialized view %s was dropped or stopped", f.view.Name))
 }
 
 // targets is every source's current end offsets.

@@ -94,6 +94,7 @@ type sourceRow struct {
 	p   int
 	op  exec.Op
 	row []types.Datum
+	ts  int64 // the record's append time, milliseconds
 }
 
 // read collects the source's next records, up to budget bytes per
@@ -134,7 +135,7 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool) ([]sourceRow, [
 			if err != nil {
 				return err
 			}
-			rows = append(rows, sourceRow{p: p, op: op, row: row})
+			rows = append(rows, sourceRow{p: p, op: op, row: row, ts: r.Timestamp})
 			next[p] = off + 1
 			return nil
 		})

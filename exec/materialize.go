@@ -16,7 +16,20 @@ type Materialize struct {
 	Types   []types.Type
 	State   *StateHandle
 	Indexes []ViewIndex
+	// Tap, when set and on, records every change applied, for the
+	// view's subscribers.
+	Tap *ChangeTap
 }
+
+// ChangeTap collects the changes a Materialize applies during an epoch.
+type ChangeTap struct {
+	On   bool
+	Ops  []Op
+	Rows [][]types.Datum
+}
+
+// Reset empties the tap.
+func (t *ChangeTap) Reset() { t.Ops, t.Rows = t.Ops[:0], t.Rows[:0] }
 
 // ViewIndex is a secondary index over a view's rows: entries keyed by the
 // index columns then the row key, with the row key as value.
@@ -44,6 +57,10 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 	row := make([]types.Datum, 0, len(c.Types))
 	for i := 0; i < c.Len(); i++ {
 		row = c.Row(i, row)
+		if v.Tap != nil && v.Tap.On {
+			v.Tap.Ops = append(v.Tap.Ops, c.Ops[i])
+			v.Tap.Rows = append(v.Tap.Rows, append([]types.Datum(nil), row...))
+		}
 		before, after, err := applyRow(v.State.Store, v.ID, v.Types, row, c.Ops[i].Sign())
 		if err != nil {
 			return nil, err
