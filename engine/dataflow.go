@@ -323,7 +323,7 @@ func (f *dataflow) buildJoin(pj *planner.JoinInput, alloc func(uint32) (uint32, 
 			j.Types[side] = append(j.Types[side], c.Type)
 		}
 		if x := pj.Expire[side]; x != nil {
-			j.Expire[side] = &exec.JoinExpiry{Col: x.Col, Delta: x.Delta, OtherCol: x.OtherCol}
+			j.Expire[side] = &exec.JoinExpiry{Col: x.Col, Delta: x.Delta, OtherCol: x.OtherCol, OtherSlack: x.OtherSlack}
 		}
 	}
 	if pj.Cond != nil {

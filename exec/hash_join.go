@@ -11,12 +11,14 @@ import (
 
 // JoinExpiry bounds how long a side's rows can still match: a row of the
 // side is dropped once the other side's watermark passes row[Col] + Delta.
-// Rows of the other side below its watermark in OtherCol are late: they
-// are dropped and counted, since the rows they could match may be gone.
+// Rows of the other side whose OtherCol plus OtherSlack is below its
+// watermark are late: they are dropped and counted, since the rows they
+// could match may be gone.
 type JoinExpiry struct {
-	Col      int
-	Delta    int64
-	OtherCol int
+	Col        int
+	Delta      int64
+	OtherCol   int
+	OtherSlack int64
 }
 
 // HashJoin is a symmetric hash join of two changelogs with state in
@@ -259,7 +261,7 @@ func appendN(out *ChunkBuilder, op Op, row []types.Datum, n int64) {
 // apply joins one change of side's row (sign +1 or -1) and updates state.
 func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuilder) error {
 	if x := j.Expire[1-side]; x != nil && j.wms.wm[side] != windowing.NoWatermark {
-		if t, ok := row[x.OtherCol].(types.DTimestamp); ok && int64(t) < j.wms.wm[side] {
+		if t, ok := row[x.OtherCol].(types.DTimestamp); ok && int64(t)+x.OtherSlack < j.wms.wm[side] {
 			j.late.v++
 			return j.late.store(j.State.Store, j.Aux)
 		}

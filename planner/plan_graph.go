@@ -52,9 +52,11 @@ type JoinInput struct {
 type Expiry struct {
 	Col   int   // a timestamp column of the side
 	Delta int64 // microseconds added to it
-	// OtherCol is the other side's column that carries its watermark:
-	// other-side rows below the watermark there are late.
-	OtherCol int
+	// OtherCol is the other side's column that carries its watermark,
+	// give or take OtherSlack: other-side rows whose OtherCol plus
+	// OtherSlack is below the watermark are late.
+	OtherCol   int
+	OtherSlack int64
 }
 
 // TopNStep keeps, per partition, the rows ranked within Limit (after

@@ -75,19 +75,31 @@ func (b *builder) join(n *sql.Join) error {
 		rest = append(rest, c)
 	}
 	cols := append(append([]colInfo(nil), l.cols...), r.cols...)
+	var bounds []bound
 	for _, c := range rest {
 		if x, ok := timeBound(c, nl); ok {
-			upper, lower := x.upperSide, 1-x.upperSide
-			lowerCol := x.lowerCol
-			if cols[lowerCol].carriesWatermark() && j.Expire[upper] == nil && j.Timed[lower] {
-				local := func(i int) int {
-					if i >= nl {
-						return i - nl
-					}
-					return i
-				}
-				j.Expire[upper] = &Expiry{Col: local(x.upperCol), Delta: x.delta, OtherCol: local(lowerCol)}
-			}
+			bounds = append(bounds, x)
+		}
+	}
+	// Equal time columns bound each other both ways (a window join on
+	// window_start or window_end).
+	for i, lk := range j.LeftKeys {
+		rk := j.RightKeys[i] + nl
+		if cols[lk].window != nil && cols[rk].window != nil || cols[lk].wm && cols[rk].wm {
+			bounds = append(bounds, bound{lowerCol: lk, upperCol: rk, upperSide: 1}, bound{lowerCol: rk, upperCol: lk, upperSide: 0})
+		}
+	}
+	local := func(i int) int {
+		if i >= nl {
+			return i - nl
+		}
+		return i
+	}
+	for _, x := range bounds {
+		upper, lower := x.upperSide, 1-x.upperSide
+		slack, ok := cols[x.lowerCol].watermarkSlack()
+		if ok && j.Expire[upper] == nil && j.Timed[lower] {
+			j.Expire[upper] = &Expiry{Col: local(x.upperCol), Delta: x.delta + slack, OtherCol: local(x.lowerCol), OtherSlack: slack}
 		}
 	}
 	if len(rest) > 0 {
@@ -123,11 +135,23 @@ func (b *builder) join(n *sql.Join) error {
 	return nil
 }
 
-// carriesWatermark reports whether every future row of the edge has this
-// column at or above the edge's watermark: the source's event-time column,
-// or a window bound of a window that closes on the watermark.
-func (c colInfo) carriesWatermark() bool {
-	return c.wm || c.window != nil && c.window.timed
+// watermarkSlack reports whether every future row of the edge has this
+// column plus slack at or above the edge's watermark: the source's
+// event-time column (slack 0), the window_end of a window that closes on
+// the watermark (0), or its window_start (the window's size; unknown for
+// sessions).
+func (c colInfo) watermarkSlack() (int64, bool) {
+	switch {
+	case c.wm:
+		return 0, true
+	case c.window == nil || !c.window.timed:
+		return 0, false
+	case !c.window.isStart:
+		return 0, true
+	case c.window.size > 0:
+		return c.window.size, true
+	}
+	return 0, false
 }
 
 // equiKey recognizes left.col = right.col with types whose key encodings

@@ -142,7 +142,9 @@ type Copy struct {
 	Target  *Relation
 	Columns []int
 	Query   *Query
-	Options []Option
+	// Subscribe is COPY (SUBSCRIBE ...) TO STDOUT: a stream, not a result.
+	Subscribe *Subscribe
+	Options   []Option
 }
 
 // DropUser removes a role.
@@ -244,6 +246,8 @@ func bindWith(p *Parsed, cat Catalog, params *[]*types.Type) (Statement, error) 
 		}
 	case *flushStmt:
 		return &Flush{}, nil
+	case *subscribeStmt:
+		return bindSubscribe(n, cat)
 	case *dropStmt:
 		return &Drop{Kind: n.kind, Names: n.names, IfExists: n.ifExists, Cascade: n.cascade}, nil
 	case *showStmt:
@@ -306,6 +310,14 @@ func bindWith(p *Parsed, cat Catalog, params *[]*types.Type) (Statement, error) 
 		return ci, nil
 	case *copyStmt:
 		c := &Copy{From: n.from, Options: n.options}
+		if n.subscribe != nil {
+			sub, err := bindSubscribe(n.subscribe, cat)
+			if err != nil {
+				return nil, err
+			}
+			c.Subscribe = sub
+			return c, nil
+		}
 		if n.query != nil {
 			bd := &binder{cat: cat, norm: n.query.norm, params: params}
 			q, err := bd.bindQueryNode(n.query.node)

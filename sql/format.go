@@ -110,9 +110,13 @@ func (p *Parsed) String() string {
 			name = quoteIdent(n.name) + " "
 		}
 		return "CREATE INDEX " + ifNotExists(n.ifNotExists) + name + "ON " + quoteIdent(n.table) + " (" + strings.Join(cs, ", ") + ")"
+	case *subscribeStmt:
+		return n.String()
 	case *copyStmt:
 		s := "COPY "
-		if n.query != nil {
+		if n.subscribe != nil {
+			s += "(" + n.subscribe.String() + ")"
+		} else if n.query != nil {
 			s += "(" + n.query.String() + ")"
 		} else {
 			s += quoteIdent(n.table)

@@ -162,6 +162,13 @@ func (p *Parsed) parse(toks []Token) error {
 		return p.parseAlter(s)
 	case first.Is("copy"):
 		return p.parseCopy(s)
+	case first.Is("subscribe"):
+		st, err := parseSubscribe(s)
+		if err != nil {
+			return err
+		}
+		p.Tag, p.node = "SUBSCRIBE", st
+		return s.end()
 	case first.Is("begin") || first.Is("start") || first.Is("commit") || first.Is("end") || first.Is("rollback") || first.Is("abort"):
 		tag := map[string]string{"begin": "BEGIN", "start": "START TRANSACTION", "commit": "COMMIT", "end": "COMMIT", "rollback": "ROLLBACK", "abort": "ROLLBACK"}[strings.ToLower(first.Text)]
 		p.Tag, p.node = tag, &txnStmt{tag: tag}
@@ -875,7 +882,20 @@ func (p *Parsed) parseCopy(s *tokStream) error {
 	s.next()
 	p.Tag = "COPY"
 	st := &copyStmt{}
-	if s.peek().Is("(") {
+	if s.peek().Is("(") && s.peekN(1).Is("subscribe") {
+		end, err := matchParen(s.toks, s.i)
+		if err != nil {
+			return err
+		}
+		inner := &tokStream{toks: append(append([]Token(nil), s.toks[s.i+1:end]...), Token{Kind: TokEOF, Pos: s.toks[end].Pos})}
+		if st.subscribe, err = parseSubscribe(inner); err != nil {
+			return err
+		}
+		if err := inner.end(); err != nil {
+			return err
+		}
+		s.i = end + 1
+	} else if s.peek().Is("(") {
 		end, err := matchParen(s.toks, s.i)
 		if err != nil {
 			return err
@@ -913,7 +933,7 @@ func (p *Parsed) parseCopy(s *tokStream) error {
 		if !s.accept("stdin") {
 			return withCode(syntaxErrorAt(s.peek(), "COPY FROM supports only STDIN"), types.CodeFeatureNotSupported)
 		}
-		if st.query != nil {
+		if st.query != nil || st.subscribe != nil {
 			return syntaxErrorNear(s.toks[s.i-2])
 		}
 	case s.accept("to"):

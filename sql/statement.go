@@ -178,8 +178,10 @@ type copyStmt struct {
 	table   string
 	columns []string
 	query   *parsedQuery
-	from    bool
-	options []Option
+	// subscribe is COPY (SUBSCRIBE ...) TO STDOUT.
+	subscribe *subscribeStmt
+	from      bool
+	options   []Option
 }
 
 func (*copyStmt) parsedNode() {}
