@@ -130,13 +130,5 @@ func bindSubscribe(n *subscribeStmt, cat Catalog) (*Subscribe, error) {
 
 // String prints the statement canonically.
 func (n *subscribeStmt) String() string {
-	s := "SUBSCRIBE " + quoteIdent(n.view)
-	if len(n.options) > 0 {
-		var os []string
-		for _, o := range n.options {
-			os = append(os, o.Name+" = "+quoteString(o.Value))
-		}
-		s += " WITH (" + strings.Join(os, ", ") + ")"
-	}
-	return s
+	return "SUBSCRIBE " + quoteIdent(n.view) + formatOptions(n.options)
 }
