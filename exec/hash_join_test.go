@@ -126,6 +126,9 @@ func TestHashJoinDifferential(t *testing.T) {
 					st := newTestStore(t)
 					h := &StateHandle{}
 					j := &HashJoin{Kind: kind, Types: ts, Keys: [2][]int{{0}, {0}}, Cond: cond, IDs: [2]uint32{30, 31}, Aux: 32, State: h}
+					if seed%2 == 1 {
+						j.CacheRows = 3 // evictions reload from state
+					}
 					changes := randomChangelogs(rng, 200)
 					got := viewState{}
 					for i := 0; i < len(changes); {

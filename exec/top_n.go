@@ -2,7 +2,6 @@ package exec
 
 import (
 	"encoding/binary"
-	"errors"
 
 	"github.com/weir-db/weir/types"
 )
@@ -33,6 +32,11 @@ type TopN struct {
 	AppendOnlyInput bool
 	ID              uint32
 	State           *StateHandle
+	// CacheRows bounds the rows kept decoded in memory (0: a default).
+	CacheRows int
+
+	parts  map[string]*topPartition
+	cached int
 }
 
 // topRow is one output row of a partition's top set.
@@ -163,53 +167,55 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	if err != nil {
 		return err
 	}
-	key := append(append(append([]byte(nil), pk...), ok...), RowKey(t.Types, row)...)
-	s := t.State.Store
-	var n int64
-	v, err := s.Get(t.ID, key)
-	switch {
-	case err == nil:
-		n, _ = binary.Varint(v)
-	case !errors.Is(err, ErrNotFound):
+	part, err := t.partition(pk)
+	if err != nil {
 		return err
 	}
-	n += sign
-	switch {
-	case n < 0:
-		if t.AppendOnlyInput {
-			// A forgotten row: it had left the top set for good.
-			return nil
+	suffix := append(ok, RowKey(t.Types, row)...)
+	i, found := part.find(suffix)
+	if !found {
+		if sign < 0 {
+			if t.AppendOnlyInput {
+				// A forgotten row: it had left the top set for good.
+				return nil
+			}
+			return types.Errorf(types.CodeDataCorrupted, "top-N received a retraction for a row it does not hold")
 		}
-		return types.Errorf(types.CodeDataCorrupted, "top-N received a retraction for a row it does not hold")
-	case n == 0:
-		return s.Delete(t.ID, key)
+		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), row: append([]types.Datum(nil), row...)})
+		t.cached++
 	}
-	val := binary.AppendVarint(nil, n)
-	val = binary.AppendVarint(val, int64(len(ok)))
-	return s.Set(t.ID, key, types.AppendRow(val, t.Types, row))
+	e := part.entries[i]
+	e.count += sign
+	key := append(append([]byte(nil), pk...), e.suffix...)
+	if e.count == 0 {
+		part.remove(i)
+		t.cached--
+		return t.State.Store.Delete(t.ID, key)
+	}
+	val := binary.AppendVarint(nil, e.count)
+	val = binary.AppendVarint(val, int64(e.orderLen))
+	return t.State.Store.Set(t.ID, key, types.AppendRow(val, t.Types, e.row))
 }
 
-// top reads partition pk's top set in order, with ranks. With forget it
+// top lists partition pk's top set in order, with ranks. With forget it
 // deletes the rows after it.
 func (t *TopN) top(pk []byte, forget bool) ([]topRow, error) {
+	part, err := t.partition(pk)
+	if err != nil {
+		return nil, err
+	}
 	var out []topRow
-	var dead [][]byte
 	var pos, rank, dense int64
 	var prevOrder []byte
 	end := t.Offset + t.Limit
-	err := t.State.Store.Scan(t.ID, pk, func(k, v []byte) error {
-		n, w := binary.Varint(v)
-		olen, w2 := binary.Varint(v[max(w, 0):])
-		if w <= 0 || w2 <= 0 || n <= 0 || len(pk)+int(olen) > len(k) {
-			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
-		}
-		ord := k[len(pk) : len(pk)+int(olen)]
-		var row []types.Datum
-		for i := int64(0); i < n; i++ {
+	for at, e := range part.entries {
+		ord := e.suffix[:e.orderLen]
+		beyond := false
+		for i := int64(0); i < e.count; i++ {
 			pos++
 			if prevOrder == nil || string(ord) != string(prevOrder) {
 				rank, dense = pos, dense+1
-				prevOrder = append(prevOrder[:0], ord...)
+				prevOrder = ord
 			}
 			var r int64
 			switch t.Func {
@@ -221,34 +227,26 @@ func (t *TopN) top(pk []byte, forget bool) ([]topRow, error) {
 				r = pos
 			}
 			if r > end {
-				if !forget {
-					return errStop
-				}
-				if i == 0 {
-					dead = append(dead, append([]byte(nil), k...))
-				}
-				continue
+				beyond = i == 0
+				break
 			}
-			if r <= t.Offset {
-				continue
+			if r > t.Offset {
+				out = append(out, topRow{row: e.row, rank: r - t.Offset})
 			}
-			if row == nil {
-				var err error
-				if row, err = types.DecodeRow(v[w+w2:], t.Types, nil); err != nil {
-					return err
-				}
-			}
-			out = append(out, topRow{row: row, rank: r - t.Offset})
 		}
-		return nil
-	})
-	if err != nil && err != errStop {
-		return nil, err
-	}
-	for _, k := range dead {
-		if err := t.State.Store.Delete(t.ID, k); err != nil {
-			return nil, err
+		if !beyond {
+			continue
 		}
+		if forget {
+			for _, d := range part.entries[at:] {
+				if err := t.State.Store.Delete(t.ID, append(append([]byte(nil), pk...), d.suffix...)); err != nil {
+					return nil, err
+				}
+			}
+			t.cached -= len(part.entries) - at
+			part.entries = part.entries[:at]
+		}
+		break
 	}
 	return out, nil
 }

@@ -34,6 +34,9 @@ func runTopN(t *testing.T, rng *rand.Rand, ts []types.Type, fn string, appendOnl
 	h := &StateHandle{}
 	op := &TopN{Types: ts, Order: []OrderKey{{E: col(1, types.TInt8), Desc: desc, NullsFirst: desc}}, Func: fn,
 		Limit: int64(1 + rng.Intn(3)), AppendOnlyInput: appendOnly, ID: 40, State: h}
+	if rng.Intn(2) == 0 {
+		op.CacheRows = 1 + rng.Intn(6) // evictions reload from state
+	}
 	if fn != "" {
 		op.Partition = []Expr{col(0, types.TInt8)}
 	} else {

@@ -1,0 +1,80 @@
+package exec
+
+import (
+	"encoding/binary"
+	"sort"
+
+	"github.com/weir-db/weir/types"
+)
+
+// topPartition is a TopN partition's stored rows, decoded and in order: a
+// write-through cache over the state table, loaded on first use.
+type topPartition struct {
+	entries []*topEntry // by suffix
+}
+
+// topEntry is one distinct row of a partition.
+type topEntry struct {
+	suffix   []byte // order key ‖ row key: the state key after the partition key
+	orderLen int
+	count    int64
+	row      []types.Datum
+}
+
+// defaultTopNCacheRows bounds the cache when CacheRows is 0.
+const defaultTopNCacheRows = 1 << 18
+
+// Reset implements Resetter: the cache may hold a failed epoch's writes.
+func (t *TopN) Reset() { t.parts, t.cached = nil, 0 }
+
+// partition returns partition pk's rows, loading them on a miss.
+func (t *TopN) partition(pk []byte) (*topPartition, error) {
+	if p := t.parts[string(pk)]; p != nil {
+		return p, nil
+	}
+	p := &topPartition{}
+	err := t.State.Store.Scan(t.ID, pk, func(k, v []byte) error {
+		n, w := binary.Varint(v)
+		olen, w2 := binary.Varint(v[max(w, 0):])
+		if w <= 0 || w2 <= 0 || n <= 0 || len(pk)+int(olen) > len(k) {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+		}
+		row, err := types.DecodeRow(v[w+w2:], t.Types, nil)
+		if err != nil {
+			return err
+		}
+		p.entries = append(p.entries, &topEntry{suffix: append([]byte(nil), k[len(pk):]...), orderLen: int(olen), count: n, row: row})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	limit := t.CacheRows
+	if limit <= 0 {
+		limit = defaultTopNCacheRows
+	}
+	if t.parts == nil || t.cached+len(p.entries) > limit {
+		// Over budget: start again. State is in the table; the cache only
+		// saves reads.
+		t.parts, t.cached = map[string]*topPartition{}, 0
+	}
+	t.parts[string(pk)] = p
+	t.cached += len(p.entries)
+	return p, nil
+}
+
+// find returns where suffix is or would go.
+func (p *topPartition) find(suffix []byte) (int, bool) {
+	i := sort.Search(len(p.entries), func(i int) bool { return string(p.entries[i].suffix) >= string(suffix) })
+	return i, i < len(p.entries) && string(p.entries[i].suffix) == string(suffix)
+}
+
+func (p *topPartition) insert(i int, e *topEntry) {
+	p.entries = append(p.entries, nil)
+	copy(p.entries[i+1:], p.entries[i:])
+	p.entries[i] = e
+}
+
+func (p *topPartition) remove(i int) {
+	p.entries = append(p.entries[:i], p.entries[i+1:]...)
+}
