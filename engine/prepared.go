@@ -68,6 +68,9 @@ func resultColumns(st sql.Statement) []pgwire.Column {
 		return cols
 	case *sql.Explain:
 		return []pgwire.Column{{Name: "QUERY PLAN", Type: types.TText}}
+	case *sql.Subscribe:
+		cols, _ := subscribeColumns(n)
+		return cols
 	case *sql.Show:
 		return []pgwire.Column{{Name: showColumn(n.Name), Type: types.TText}}
 	}

@@ -224,7 +224,12 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 	case *sql.Explain:
 		return s.explain(n, w)
 	case *sql.Copy:
+		if n.Subscribe != nil {
+			return s.subscribeCopy(ctx, n, w)
+		}
 		return s.copy(ctx, n, env, w)
+	case *sql.Subscribe:
+		return s.subscribe(ctx, n, w)
 	case *sql.CreateUser:
 		if err := e.createUser(n); err != nil {
 			return err

@@ -30,10 +30,14 @@ type ViewChanges struct {
 // in order, with none missed or repeated.
 type Subscription struct {
 	Snapshot [][]types.Datum
-	Changes  <-chan ViewChanges
-	ch       chan ViewChanges
-	f        *dataflow
-	once     sync.Once
+	// SnapshotAt is when the snapshot was taken, microseconds since the
+	// epoch, read under the lock commits take to read their At (so it is
+	// below every later At unless the wall clock steps back).
+	SnapshotAt int64
+	Changes    <-chan ViewChanges
+	ch         chan ViewChanges
+	f          *dataflow
+	once       sync.Once
 }
 
 // subscriberBuffer is how many epochs a subscriber may fall behind before
@@ -61,6 +65,7 @@ func (e *Engine) Subscribe(name string) (*Subscription, error) {
 	// publication: the snapshot and the first change published agree.
 	f.commitMu.Lock()
 	defer f.commitMu.Unlock()
+	s.SnapshotAt = nowMicros()
 	snap := e.st.NewSnapshot()
 	defer snap.Close()
 	ts := o.types()

@@ -166,6 +166,24 @@ type Copier interface {
 	CopyOut(format CopyFormat, columns int) (io.Writer, error)
 }
 
+// Streamer serves a statement whose result has no end: SUBSCRIBE, which
+// sends a view's changes as they happen until the client cancels. Every
+// ResultWriter pgwire passes to a Session also implements it; take it with
+// a type assertion (w.(pgwire.Streamer)).
+type Streamer interface {
+	// Flush sends the rows (or COPY data) written so far to the client at
+	// once, rather than when the buffer fills or the statement ends.
+	Flush() error
+	// WatchClient returns a context derived from ctx that is also
+	// cancelled, with cause ErrClientGone, when the client closes the
+	// connection or sends Terminate while the statement runs (a streaming
+	// statement otherwise learns of it only when a write fails, and
+	// writes nothing while nothing changes). Messages the client sends
+	// meanwhile stay buffered for after the statement. stop ends the
+	// watch; call it, exactly once, before the Session call returns.
+	WatchClient(ctx context.Context) (watched context.Context, stop func())
+}
+
 // Transactional is implemented by a Session that has transaction blocks
 // (BEGIN ... COMMIT). Its methods are called as the Session's are: from the
 // connection's goroutine, one at a time.

@@ -57,6 +57,7 @@ var (
 	_ ResultWriter = (*resultWriter)(nil)
 	_ Copier       = (*resultWriter)(nil)
 	_ Noticer      = (*resultWriter)(nil)
+	_ Streamer     = (*resultWriter)(nil)
 )
 
 // begin prepares the writer for a simple Query (p nil) or one Execute of
