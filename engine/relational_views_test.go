@@ -25,6 +25,7 @@ var relationalViews = []struct{ name, query string }{
 	{"uni_all", "SELECT k, v FROM a UNION ALL SELECT k, w FROM b"},
 	{"semi", "SELECT id FROM a WHERE k IN (SELECT k FROM b)"},
 	{"anti", "SELECT id FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k AND b.w < 3)"},
+	{"scalar", "SELECT id, v - (SELECT max(w) FROM b) AS d FROM a WHERE v >= (SELECT avg(w) FROM b)"},
 }
 
 // TestRelationalViewsMatchBatch runs random inserts, updates and deletes on

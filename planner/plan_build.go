@@ -95,6 +95,14 @@ func (b *builder) build(r sql.Rel) error {
 			if ok, err := b.subqueryJoin(n); ok || err != nil {
 				return err
 			}
+			if rel, conds, ok, err := scalarJoin(n.Input, []sql.Expr{n.Cond}); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				// Filter the joined rows, then drop the scalars' columns.
+				width := len(n.Input.Columns())
+				return b.build(&sql.Project{Input: &sql.Filter{Input: rel, Cond: conds[0]}, Exprs: colRefs(columnTypes(rel.Columns()), allCols(width)), Cols: n.Input.Columns()})
+			}
 		}
 		if j, ok := n.Input.(*sql.Join); ok && b.continuous && !j.Temporal && (j.Kind == sql.InnerJoin || j.Kind == sql.CrossJoin) {
 			// WHERE over an inner join is part of its condition, where
@@ -120,6 +128,14 @@ func (b *builder) build(r sql.Rel) error {
 		b.add(&FilterStep{Cond: n.Cond}, b.emits)
 		b.key = key
 	case *sql.Project:
+		if b.continuous {
+			if rel, exprs, ok, err := scalarJoin(n.Input, n.Exprs); ok || err != nil {
+				if err != nil {
+					return err
+				}
+				return b.build(&sql.Project{Input: rel, Exprs: exprs, Cols: n.Cols})
+			}
+		}
 		if err := b.build(n.Input); err != nil {
 			return err
 		}

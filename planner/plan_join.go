@@ -117,7 +117,7 @@ func (b *builder) join(n *sql.Join) error {
 		}
 		j.Expire = [2]*Expiry{}
 	}
-	if len(j.LeftKeys) == 0 && !n.Temporal && (j.Expire[0] == nil || j.Expire[1] == nil) {
+	if len(j.LeftKeys) == 0 && !n.Temporal && (j.Expire[0] == nil || j.Expire[1] == nil) && !singleRow(n.Right) {
 		return types.Errorf(types.CodeFeatureNotSupported,
 			"a join without an equality condition would keep every row of both inputs forever; add an equality, or bound both sides' time columns (for example b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' HOUR on watermarked columns)")
 	}

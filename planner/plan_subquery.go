@@ -237,3 +237,108 @@ func (b *builder) semiJoin(left, right sql.Rel, lk, rk []int, residual []sql.Exp
 	b.plan.SourceEmits = b.emits
 	return nil
 }
+
+// scalarJoin rewrites uncorrelated scalar subqueries over an aggregate
+// without GROUP BY (exactly one row, always) in a view's filter or
+// projection: the input is joined with that one-row result, the
+// subquery's place is taken by its column, and a projection drops the
+// added columns again. As the aggregate changes, the join retracts and
+// re-emits what depended on it. It reports false when e has none.
+func scalarJoin(input sql.Rel, exprs []sql.Expr) (sql.Rel, []sql.Expr, bool, error) {
+	var subs []*sql.Subquery
+	for _, e := range exprs {
+		collectScalar(e, &subs)
+	}
+	if len(subs) == 0 {
+		return nil, nil, false, nil
+	}
+	rel := input
+	replace := map[*sql.Subquery]int{}
+	for _, s := range subs {
+		if _, done := replace[s]; done {
+			continue
+		}
+		if !singleRow(s.Query) || relHasOuterRef(s.Query) {
+			return nil, nil, true, types.Errorf(types.CodeFeatureNotSupported,
+				"a scalar subquery in a materialized view must be uncorrelated and aggregate without GROUP BY (it must always yield one row)")
+		}
+		left := len(rel.Columns())
+		cols := append(append([]sql.Column(nil), rel.Columns()...), s.Query.Columns()...)
+		rel = &sql.Join{Left: rel, Right: s.Query, Kind: sql.CrossJoin, Cols: cols}
+		replace[s] = left
+	}
+	out := make([]sql.Expr, len(exprs))
+	for i, e := range exprs {
+		out[i] = replaceScalar(e, replace)
+	}
+	return rel, out, true, nil
+}
+
+func collectScalar(e sql.Expr, out *[]*sql.Subquery) {
+	switch x := e.(type) {
+	case *sql.Subquery:
+		if x.Kind == sql.ScalarSubquery {
+			*out = append(*out, x)
+		}
+		if x.Test != nil {
+			collectScalar(x.Test, out)
+		}
+	case *sql.Call:
+		for _, a := range x.Args {
+			collectScalar(a, out)
+		}
+	case *sql.Cast:
+		collectScalar(x.E, out)
+	case *sql.Case:
+		for _, w := range x.Whens {
+			collectScalar(w.Cond, out)
+			collectScalar(w.Then, out)
+		}
+		if x.Else != nil {
+			collectScalar(x.Else, out)
+		}
+	}
+}
+
+func replaceScalar(e sql.Expr, at map[*sql.Subquery]int) sql.Expr {
+	switch x := e.(type) {
+	case *sql.Subquery:
+		if i, ok := at[x]; ok {
+			return &sql.ColRef{Idx: i, T: x.T}
+		}
+		return x
+	case *sql.Call:
+		c := &sql.Call{Func: x.Func, T: x.T}
+		for _, a := range x.Args {
+			c.Args = append(c.Args, replaceScalar(a, at))
+		}
+		return c
+	case *sql.Cast:
+		return &sql.Cast{E: replaceScalar(x.E, at), T: x.T}
+	case *sql.Case:
+		c := &sql.Case{T: x.T}
+		for _, w := range x.Whens {
+			c.Whens = append(c.Whens, sql.When{Cond: replaceScalar(w.Cond, at), Then: replaceScalar(w.Then, at)})
+		}
+		if x.Else != nil {
+			c.Else = replaceScalar(x.Else, at)
+		}
+		return c
+	}
+	return e
+}
+
+// singleRow reports whether r always yields exactly one row: an
+// aggregate without GROUP BY, under projections.
+func singleRow(r sql.Rel) bool {
+	for {
+		switch n := r.(type) {
+		case *sql.Project:
+			r = n.Input
+		case *sql.Aggregate:
+			return len(n.GroupBy) == 0
+		default:
+			return false
+		}
+	}
+}
