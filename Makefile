@@ -4,7 +4,7 @@
 GO ?= go
 SLT_FILES := $(shell find sqllogictest/testdata -name '*.slt' | sort)
 
-.PHONY: build run test test-go test-slt test-sqlite lint bench bench-log bench-nexmark clean
+.PHONY: build run test test-go test-slt test-sqlite test-chaos lint bench bench-log bench-nexmark clean
 
 build:
 	$(GO) build -o bin/weir ./cmd/weir
@@ -26,6 +26,12 @@ test-slt: build
 test-sqlite: build
 	@if [ -z "$(SQLITE_CORPUS)" ]; then echo "sqlite corpus not found beside the checkout (../shared/sqllogictest/sqlite)"; exit 1; fi
 	./bin/weir slt $(SQLITE_CORPUS)
+
+# The kill -9 chaos test at length (make test runs 3 cycles):
+# CYCLES=... and WEIR_CHAOS_SEED=... change it.
+CYCLES ?= 60
+test-chaos:
+	WEIR_CHAOS_CYCLES=$(CYCLES) $(GO) test -count=1 -v -timeout 30m -run '^TestChaosExactlyOnce$$' ./cmd/weir
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-clean:"; echo "$$out"; exit 1; fi
