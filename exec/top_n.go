@@ -173,6 +173,10 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	}
 	suffix := append(ok, RowKey(t.Types, row)...)
 	i, found := part.find(suffix)
+	if !found && sign > 0 && t.AppendOnlyInput && t.rankAt(part, i, len(ok), suffix) > t.Offset+t.Limit {
+		// It would land below the top and be forgotten at once.
+		return nil
+	}
 	if !found {
 		if sign < 0 {
 			if t.AppendOnlyInput {
@@ -195,6 +199,32 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	val := binary.AppendVarint(nil, e.count)
 	val = binary.AppendVarint(val, int64(e.orderLen))
 	return t.State.Store.Set(t.ID, key, types.AppendRow(val, t.Types, e.row))
+}
+
+// rankAt is the rank a new row with this suffix would take at position i
+// of the partition.
+func (t *TopN) rankAt(part *topPartition, i, orderLen int, suffix []byte) int64 {
+	var before, distinct int64
+	var prev []byte
+	for _, e := range part.entries[:i] {
+		ord := e.suffix[:e.orderLen]
+		if t.Func == "rank" && string(ord) == string(suffix[:orderLen]) {
+			break // ties share the first tied row's rank
+		}
+		before += e.count
+		if prev == nil || string(ord) != string(prev) {
+			distinct++
+			prev = ord
+		}
+	}
+	switch t.Func {
+	case "dense_rank":
+		if prev != nil && string(prev) == string(suffix[:orderLen]) {
+			return distinct
+		}
+		return distinct + 1
+	}
+	return before + 1
 }
 
 // top lists partition pk's top set in order, with ranks. With forget it
