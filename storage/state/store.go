@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
@@ -53,12 +55,46 @@ func Open(opts Options) (*Store, error) {
 	}
 	po.EnsureDefaults()
 	po.Logger = quietLogger{}
-	db, err := pebble.Open(opts.Dir, po)
+	db, err := openChecked(opts.Dir, po)
 	if err != nil {
 		cache.Unref()
-		return nil, fmt.Errorf("opening state store in %s: %w", opts.Dir, err)
+		return nil, err
 	}
 	return &Store{db: db, cache: cache}, nil
+}
+
+// openChecked opens the Pebble instance in dir and reads it whole. Pebble
+// reads an sstable's blocks only when a read reaches them, so a damaged
+// table would otherwise surface as errors long after start; reading every
+// key once refuses a store that cannot be read whole, at the cost of a
+// sequential pass over the state on each start. Pebble reports some
+// damage through Logger.Fatalf, which panics (quietLogger): that is an
+// error here too, not a crash.
+func openChecked(dir string, po *pebble.Options) (db *pebble.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, fmt.Errorf("state store in %s is corrupt: %v", dir, r)
+		}
+	}()
+	db, err = pebble.Open(dir, po)
+	if err != nil {
+		// A file the MANIFEST lists is gone, or a damaged MANIFEST record
+		// made Pebble stop reading at an older version (whose files are
+		// gone). Pebble's object store does not mark the missing file as
+		// os.ErrNotExist, only says so.
+		if errors.Is(err, pebble.ErrCorruption) || errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "file does not exist") {
+			return nil, fmt.Errorf("state store in %s is corrupt or missing files: %w", dir, err)
+		}
+		return nil, fmt.Errorf("opening state store in %s: %w", dir, err)
+	}
+	if err := db.CheckLevels(nil); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state store in %s is corrupt: %w", dir, err)
+	}
+	return db, nil
 }
 
 // Close flushes and closes the store.
