@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -87,9 +88,24 @@ func Open(cfg Config) (*Engine, error) {
 	if err != nil {
 		return fail(fmt.Errorf("opening log: %w", err))
 	}
-	e.st, err = state.Open(state.Options{Dir: filepath.Join(cfg.DataDir, "state")})
+	stateDir := filepath.Join(cfg.DataDir, "state")
+	if _, err := os.Stat(stateDir); errors.Is(err, os.ErrNotExist) {
+		// A new state store would mean an empty catalog, and recover
+		// would then drop every topic as left by an interrupted CREATE.
+		if topics := e.userTopics(); len(topics) > 0 {
+			return fail(fmt.Errorf("data directory %s: the state store (%s) is missing but the log holds the data of %d streams and tables (%s): refusing to start without their catalog",
+				cfg.DataDir, stateDir, len(topics), strings.Join(topics, ", ")))
+		}
+	}
+	e.st, err = state.Open(state.Options{Dir: stateDir})
 	if err != nil {
 		return fail(err)
+	}
+	// The log syncs the data directory when it creates its own; make the
+	// state store's entry (and the data directory's own, when new) durable
+	// too, or a crash soon after the first start could lose the catalog.
+	if err := syncDirs(cfg.DataDir, filepath.Dir(filepath.Clean(cfg.DataDir))); err != nil {
+		return fail(fmt.Errorf("data directory %s: %w", cfg.DataDir, err))
 	}
 	if e.cat, err = loadCatalog(e.st); err != nil {
 		return fail(err)
@@ -131,6 +147,33 @@ func (e *Engine) recover() error {
 			if err := e.startSource(o); err != nil {
 				return fmt.Errorf("restarting source %s: %w", o.Name, err)
 			}
+		}
+	}
+	return nil
+}
+
+// userTopics lists the log's topics other than its internal ones.
+func (e *Engine) userTopics() []string {
+	var out []string
+	for _, t := range e.log.Topics() {
+		if !e.log.IsInternal(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// syncDirs fsyncs each directory, so the entries created in it are durable.
+func syncDirs(dirs ...string) error {
+	for _, d := range dirs {
+		f, err := os.Open(d)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("syncing %s: %w", d, err)
 		}
 	}
 	return nil

@@ -51,6 +51,10 @@ func TestRefusesDamagedDataDir(t *testing.T) {
 			must(t, os.Remove(f))
 			return []string{"MANIFEST"}
 		}, ""},
+		{"missing state directory", func(t *testing.T, dir string) []string {
+			must(t, os.RemoveAll(filepath.Join(dir, "state")))
+			return []string{"state store", "missing", "clicks"}
+		}, ""},
 		{"missing log segment", func(t *testing.T, dir string) []string {
 			segs := filesUnder(t, filepath.Join(dir, "log"), ".log")
 			if len(segs) < 3 {
