@@ -348,8 +348,11 @@ func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types
 			return nil, err
 		}
 	case sql.RelMaterializedView:
-		snap := e.st.NewSnapshot()
-		defer snap.Close()
+		snap := viewSnapshot(ctx)
+		if snap == nil {
+			snap = e.st.NewSnapshot()
+			defer snap.Close()
+		}
 		if err := snap.Scan(o.ID, nil, func(k, v []byte) error {
 			row, n, err := exec.DecodeViewRow(v, ts)
 			if err != nil {

@@ -61,6 +61,12 @@ type dataflow struct {
 	subs     []*Subscription
 	tapOn    atomic.Bool
 
+	// caps, when set, hold the view at these positions (per source name,
+	// per partition) so other views can catch up for a consistent read;
+	// capped is closed and replaced whenever they change. Guarded by mu.
+	caps   map[string][]int64
+	capped chan struct{}
+
 	quit chan struct{}
 	done chan struct{}
 }
@@ -105,7 +111,7 @@ const procTimeTick = int64(time.Second / time.Microsecond)
 func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 	f := &dataflow{e: e, view: o, plan: plan,
 		clock: &exec.ProcClock{Now: nowMicros()}, procWM: windowing.NoWatermark,
-		progress: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
+		progress: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{}), capped: make(chan struct{})}
 	for i, rel := range plan.Sources() {
 		src, err := e.openFlowSource(o, rel.Name, i)
 		if err != nil {
@@ -604,13 +610,16 @@ func (f *dataflow) read(single bool) ([][]sourceRow, [][]int64, error) {
 	}
 	budget := maxEpochBytes / max(parts, 1)
 	got := false
+	f.mu.Lock()
+	caps := f.caps
+	f.mu.Unlock()
 	for i, src := range f.sources {
 		if single && got {
 			next[i] = append([]int64(nil), src.offsets...)
 			continue
 		}
 		var err error
-		if rows[i], next[i], err = src.read(f, budget, single); err != nil {
+		if rows[i], next[i], err = src.read(f, budget, single, caps[src.obj.Name]); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", src.obj.Name, err)
 		}
 		got = got || len(rows[i]) > 0
@@ -1023,13 +1032,30 @@ func (f *dataflow) wait() bool {
 		defer timer.Stop()
 		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(timer.C)})
 	}
+	f.mu.Lock()
+	caps, capped := f.caps, f.capped
+	f.mu.Unlock()
+	cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(capped)})
 	for _, src := range f.sources {
+		limit := caps[src.obj.Name]
 		for p, off := range src.offsets {
+			if limit != nil && off >= limit[p] {
+				continue // held here until the cap changes
+			}
 			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(src.topic.Wait(p, off))})
 		}
 	}
 	i, _, _ := reflect.Select(cases)
 	return i != 0
+}
+
+// setCap holds the view at positions per source (nil: no cap).
+func (f *dataflow) setCap(caps map[string][]int64) {
+	f.mu.Lock()
+	f.caps = caps
+	close(f.capped)
+	f.capped = make(chan struct{})
+	f.mu.Unlock()
 }
 
 func (f *dataflow) fail(err error) {

@@ -98,9 +98,9 @@ type sourceRow struct {
 }
 
 // read collects the source's next records, up to budget bytes per
-// partition (one record in all with single), and returns them with the
-// positions after them.
-func (fs *flowSource) read(f *dataflow, budget int, single bool) ([]sourceRow, []int64, error) {
+// partition (one record in all with single) and below limit (per
+// partition; nil: none), and returns them with the positions after them.
+func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) ([]sourceRow, []int64, error) {
 	next := append([]int64(nil), fs.offsets...)
 	var rows []sourceRow
 	for p := range next {
@@ -114,12 +114,12 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool) ([]sourceRow, [
 			f.e.cfg.Logf("materialized view %s: %s partition %d records %d..%d expired before the view read them", f.view.Name, fs.obj.Name, p, next[p], start-1)
 			next[p] = start
 		}
-		if fs.topic.EndOffset(p) <= next[p] {
+		if fs.topic.EndOffset(p) <= next[p] || limit != nil && next[p] >= limit[p] {
 			continue
 		}
 		n := 0
 		end, err := fs.topic.Read(p, next[p], budget, func(off int64, r wlog.Record) error {
-			if single && n > 0 {
+			if single && n > 0 || limit != nil && off >= limit[p] {
 				return errStopRead
 			}
 			n++

@@ -138,8 +138,11 @@ func (e *Engine) indexScanRows(ctx context.Context, n *sql.IndexScan, b *batchBu
 			}
 		}
 	}
-	snap := e.st.NewSnapshot()
-	defer snap.Close()
+	snap := viewSnapshot(ctx)
+	if snap == nil || o.Kind != sql.RelMaterializedView {
+		snap = e.st.NewSnapshot()
+		defer snap.Close()
+	}
 	var out [][]types.Datum
 	err := snap.ScanRange(n.Index.ID, lo, hi, func(k, v []byte) error {
 		raw, err := snap.Get(o.ID, v)

@@ -36,5 +36,11 @@ func (e *Engine) runQuery(ctx context.Context, q *sql.Query, env *evalEnv) ([][]
 	if env == nil {
 		env = &evalEnv{now: types.DTimestamp(nowMicros())}
 	}
-	return e.newBatchBuilder(ctx, env).run(q)
+	var rows [][]types.Datum
+	err := e.withViewSnapshot(ctx, q, func(ctx context.Context) error {
+		var err error
+		rows, err = e.newBatchBuilder(ctx, env).run(q)
+		return err
+	})
+	return rows, err
 }
