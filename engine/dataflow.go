@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -530,6 +532,7 @@ func (f *dataflow) run() {
 	defer close(f.done)
 	first := true
 	single := false // after a failed epoch, read one record at a time to isolate a bad one
+	var backoff time.Duration
 	for {
 		select {
 		case <-f.quit:
@@ -554,11 +557,13 @@ func (f *dataflow) run() {
 		err = f.epoch(rows, next, first)
 		switch {
 		case err == nil:
-			first = false
-			single = false
+			first, single, backoff = false, false, 0
+		case isCorruption(err):
+			f.fail(fmt.Errorf("materialized view %s: %w", f.view.Name, err))
+			return
 		case n > 1:
 			single = true
-		case n == 1:
+		case n == 1 && isRowError(err):
 			// One record the view cannot process: skip it, keep the view running.
 			for i, r := range rows {
 				if len(r) == 1 {
@@ -575,10 +580,32 @@ func (f *dataflow) run() {
 			f.mu.Unlock()
 			first, single = false, false
 		default:
-			f.fail(fmt.Errorf("materialized view %s: %w", f.view.Name, err))
-			return
+			// The epoch failed as a whole (a disk full, an I/O error):
+			// nothing of it was committed and the operators were reset, so
+			// it is tried again after a pause, until it succeeds.
+			backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
+			f.e.cfg.Logf("materialized view %s: epoch failed, retrying in %v: %v", f.view.Name, backoff, err)
+			select {
+			case <-f.quit:
+				return
+			case <-time.After(backoff):
+			}
 		}
 	}
+}
+
+// isRowError reports whether err is about a record's values (a division
+// by zero, a bad cast): skipping that record is the only way forward.
+func isRowError(err error) bool {
+	var te *types.Error
+	return errors.As(err, &te) && (strings.HasPrefix(te.Code, "22") || te.Code == types.CodeCardinalityViolation)
+}
+
+// isCorruption reports whether err says stored data is damaged: the view
+// stops rather than serve or build on it.
+func isCorruption(err error) bool {
+	var te *types.Error
+	return errors.As(err, &te) && te.Code == types.CodeDataCorrupted
 }
 
 // timeDue reports whether processing time alone calls for an epoch: a
