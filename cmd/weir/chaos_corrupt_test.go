@@ -65,7 +65,7 @@ func TestRefusesDamagedDataDir(t *testing.T) {
 			f := segs[len(segs)/2]
 			must(t, os.Remove(f))
 			return []string{"segment", filepath.Base(f)}
-		}, "storage/log opens a partition with a missing middle segment, rebuilds the next one's indexes and serves the stream with a hole"},
+		}, ""},
 		{"corrupt catalog entry", func(t *testing.T, dir string) []string {
 			st, err := state.Open(state.Options{Dir: filepath.Join(dir, "state")})
 			must(t, err)

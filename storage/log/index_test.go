@@ -1,8 +1,10 @@
 package log
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/pebble/vfs"
@@ -128,4 +130,23 @@ func FuzzIndex(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMissingMiddleSegment: a segment gone from the middle of a partition
+// is a hole in acknowledged data; the log refuses to open it rather than
+// serve the records around the hole, naming what is missing.
+func TestMissingMiddleSegment(t *testing.T) {
+	fs, opts, _, _ := indexFixture(t)
+	segs := segmentsOf(t, fs, "/data/t/0")
+	if len(segs) < 3 {
+		t.Fatalf("fixture has %d segments, want at least 3", len(segs))
+	}
+	gone := segs[len(segs)/2]
+	if err := fs.Remove("/data/t/0/" + gone); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(opts)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(fmt.Sprint(err), gone) {
+		t.Fatalf("opening a partition without segment %s: got %v, want a corruption error naming it", gone, err)
+	}
 }

@@ -346,13 +346,36 @@ func openSealedSegment(fs vfs.FS, dir string, base, end, interval int64, logf fu
 	if err := s.loadIndexes(fs); err != nil {
 		_ = s.offsets.close()
 		_ = s.times.close()
+		var sm *sealMismatch
+		gap := errors.As(err, &sm) && sm.sealed < end
 		logf("log: %s: rebuilding indexes of segment %s: %v", dir, name, err)
-		if err := s.rebuildIndexes(fs, logf); err != nil {
+		check := func(dataEnd int64) error {
+			if gap && dataEnd == sm.sealed {
+				// The segment's data and its seal agree that it ends at
+				// sm.sealed, yet the next segment starts at end: the
+				// segments between are gone.
+				return fmt.Errorf("segment %s ends at offset %d but the next segment starts at %d: records %d..%d are missing (segment %s is gone): %w",
+					name, sm.sealed, end, sm.sealed, end-1, segmentFileName(sm.sealed, logExt), ErrCorrupt)
+			}
+			return nil
+		}
+		if err := s.rebuildIndexes(fs, logf, check); err != nil {
 			_ = s.unref()
 			return nil, fmt.Errorf("rebuilding indexes of segment %s: %w", name, err)
 		}
 	}
 	return s, nil
+}
+
+// sealMismatch is a sealed segment whose seal entry names another end
+// than the next segment's base.
+type sealMismatch struct {
+	name         string
+	sealed, want int64
+}
+
+func (e *sealMismatch) Error() string {
+	return fmt.Sprintf("%s ends at offset %d, want seal entry at %d", e.name, e.sealed, e.want)
 }
 
 // loadIndexes opens a sealed segment's index files and checks that they fit
@@ -402,7 +425,7 @@ func (s *segment) loadIndexes(fs vfs.FS) error {
 	case e != nil:
 		ts, rel := timeEntry(e)
 		if s.base+int64(rel) != s.next {
-			return fmt.Errorf("%s ends at relative offset %d, want seal entry at %d", s.times.name, rel, s.next-s.base)
+			return &sealMismatch{name: s.times.name, sealed: s.base + int64(rel), want: s.next}
 		}
 		s.ix.maxTs, s.ix.empty = ts, false
 	}
@@ -411,8 +434,9 @@ func (s *segment) loadIndexes(fs vfs.FS) error {
 
 // rebuildIndexes recreates a sealed segment's indexes from its batch
 // headers. It stops at the first header that does not make sense and logs
-// it; reads that reach that point fail as corrupt.
-func (s *segment) rebuildIndexes(fs vfs.FS, logf func(string, ...any)) error {
+// it; reads that reach that point fail as corrupt. Before writing, check
+// (when not nil) may refuse the offset after the last batch found.
+func (s *segment) rebuildIndexes(fs vfs.FS, logf func(string, ...any), check func(dataEnd int64) error) error {
 	var hb [batchHeaderSize]byte
 	expect := s.base
 	for pos := int64(0); pos < s.size; {
@@ -430,6 +454,11 @@ func (s *segment) rebuildIndexes(fs vfs.FS, logf func(string, ...any)) error {
 		}
 		s.offsets.mem, s.times.mem = s.ix.add(s.offsets.mem, s.times.mem, s.base, pos, &h)
 		expect, pos = h.lastOffset()+1, pos+h.size()
+	}
+	if check != nil {
+		if err := check(expect); err != nil {
+			return err
+		}
 	}
 	si, err := s.writeIndexes(fs, s.next, "")
 	if err != nil {
