@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"github.com/weir-db/weir/pgwire"
 	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
+	wlog "github.com/weir-db/weir/storage/log"
+	"github.com/weir-db/weir/storage/state"
 	"github.com/weir-db/weir/types"
 )
 
@@ -154,10 +157,23 @@ func (s *Session) Execute(ctx context.Context, text string, w pgwire.ResultWrite
 			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 		}
 		if err := s.inBlock(ctx, p, func(ctx context.Context) error { return s.run(ctx, p, w) }); err != nil {
-			return err
+			return markCorruption(err)
 		}
 	}
 	return nil
+}
+
+// markCorruption gives damage found on disk while running a statement
+// PostgreSQL's data_corrupted SQLSTATE (XX001), not an internal error's.
+func markCorruption(err error) error {
+	var te *types.Error
+	if errors.As(err, &te) {
+		return err
+	}
+	if state.IsCorruption(err) || errors.Is(err, wlog.ErrCorrupt) {
+		return types.Errorf(types.CodeDataCorrupted, "%v", err)
+	}
+	return err
 }
 
 func (s *Session) run(ctx context.Context, p *sql.Parsed, w pgwire.ResultWriter) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	crerrors "github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
 	"github.com/cockroachdb/pebble/sstable"
@@ -172,6 +173,10 @@ func TableKey(buf []byte, id uint32, k []byte) []byte {
 	buf = binary.BigEndian.AppendUint32(buf, id)
 	return append(buf, k...)
 }
+
+// IsCorruption reports whether err comes from damaged state on disk (a
+// checksum mismatch, a table that does not parse).
+func IsCorruption(err error) bool { return crerrors.Is(err, pebble.ErrCorruption) }
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
