@@ -136,6 +136,12 @@ func (s *Session) follow(ctx context.Context, n *sql.Subscribe, w pgwire.ResultW
 	} else if err := f.commit(sub.SnapshotAt, nil); err != nil {
 		return err
 	}
+	// The client learns at once that the statement runs, even with
+	// nothing to send yet (and gets what an extended-protocol pipeline
+	// answered before the Execute).
+	if err := out.flush(); err != nil {
+		return err
+	}
 	for {
 		select {
 		case <-ctx.Done():
