@@ -27,6 +27,9 @@ type Config struct {
 	// Parallelism is how many parallel tasks a new materialized view runs
 	// (0: one per core, at most maxTasks).
 	Parallelism int
+	// FreeBytes reports a directory's free disk space (nil: the disk's);
+	// tests replace it to simulate a full disk.
+	FreeBytes func(dir string) (int64, error)
 }
 
 // maxTasks bounds a view's parallel tasks: each holds its operators and a
@@ -97,7 +100,7 @@ func Open(cfg Config) (*Engine, error) {
 				cfg.DataDir, stateDir, len(topics), strings.Join(topics, ", ")))
 		}
 	}
-	e.st, err = state.Open(state.Options{Dir: stateDir})
+	e.st, err = state.Open(state.Options{Dir: stateDir, FreeBytes: cfg.FreeBytes})
 	if err != nil {
 		return fail(err)
 	}

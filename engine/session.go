@@ -163,15 +163,18 @@ func (s *Session) Execute(ctx context.Context, text string, w pgwire.ResultWrite
 	return nil
 }
 
-// markCorruption gives damage found on disk while running a statement
-// PostgreSQL's data_corrupted SQLSTATE (XX001), not an internal error's.
+// markCorruption gives storage failures met while running a statement
+// PostgreSQL's SQLSTATEs: damage on disk is data_corrupted (XX001), a
+// full disk disk_full (53100), not internal errors.
 func markCorruption(err error) error {
 	var te *types.Error
-	if errors.As(err, &te) {
+	switch {
+	case errors.As(err, &te):
 		return err
-	}
-	if state.IsCorruption(err) || errors.Is(err, wlog.ErrCorrupt) {
+	case state.IsCorruption(err) || errors.Is(err, wlog.ErrCorrupt):
 		return types.Errorf(types.CodeDataCorrupted, "%v", err)
+	case errors.Is(err, state.ErrDiskFull):
+		return types.Errorf(types.CodeDiskFull, "%v", err)
 	}
 	return err
 }

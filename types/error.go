@@ -10,6 +10,7 @@ const (
 	CodeSuccessfulCompletion         = "00000"
 	CodeFeatureNotSupported          = "0A000"
 	CodeObjectNotInPrerequisiteState = "55000"
+	CodeDiskFull                     = "53100"
 	CodeCardinalityViolation         = "21000"
 	CodeDataException                = "22000"
 	CodeStringDataRightTrunc         = "22001"

@@ -21,6 +21,7 @@ import (
 type Store struct {
 	db    *pebble.DB
 	cache *pebble.Cache
+	space *spaceGuard
 }
 
 // Options configures Open.
@@ -30,6 +31,12 @@ type Options struct {
 	// CacheBytes sizes the block cache (0: DefaultCacheBytes). Operators'
 	// lookups of state they do not hold in memory read through it.
 	CacheBytes int64
+	// ReserveBytes is the free disk space commits leave (0:
+	// DefaultReserveBytes; negative: no check, as on an in-memory FS).
+	ReserveBytes int64
+	// FreeBytes reports the free space of a directory (nil: the disk's);
+	// tests replace it.
+	FreeBytes func(dir string) (int64, error)
 }
 
 // DefaultCacheBytes is the block cache when Options leave it unset.
@@ -63,7 +70,18 @@ func Open(opts Options) (*Store, error) {
 		cache.Unref()
 		return nil, err
 	}
-	return &Store{db: db, cache: cache}, nil
+	reserve := opts.ReserveBytes
+	switch {
+	case reserve == 0 && opts.FS == nil:
+		reserve = DefaultReserveBytes
+	case reserve == 0:
+		reserve = -1 // not the real disk
+	}
+	free := opts.FreeBytes
+	if free == nil {
+		free = freeBytes
+	}
+	return &Store{db: db, cache: cache, space: &spaceGuard{dir: opts.Dir, reserve: reserve, free: free}}, nil
 }
 
 // openChecked opens the Pebble instance in dir and verifies the checksum
@@ -203,7 +221,7 @@ func get(r getter, id uint32, k []byte) ([]byte, error) {
 
 // NewBatch starts an atomic write batch that can also read its own writes
 // over the committed state.
-func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch()} }
+func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch(), space: s.space} }
 
 // Snapshot is a consistent read view of committed state.
 type Snapshot struct{ snap *pebble.Snapshot }
@@ -262,7 +280,10 @@ func (s *Store) DropTable(id uint32) error {
 }
 
 // Batch is an atomic set of writes that sees its own writes.
-type Batch struct{ b *pebble.Batch }
+type Batch struct {
+	b     *pebble.Batch
+	space *spaceGuard
+}
 
 // Set writes k = v in table id.
 func (b *Batch) Set(id uint32, k, v []byte) error { return b.b.Set(TableKey(nil, id, k), v, nil) }
@@ -291,6 +312,11 @@ func (b *Batch) Empty() bool { return b.b.Empty() }
 
 // Commit applies the batch atomically and durably.
 func (b *Batch) Commit() error {
+	if b.space != nil {
+		if err := b.space.allow(int64(b.b.Len())); err != nil {
+			return fmt.Errorf("committing state batch: %w", err)
+		}
+	}
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("committing state batch: %w", err)
 	}
