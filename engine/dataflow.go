@@ -1102,7 +1102,7 @@ func (f *dataflow) stop() {
 		close(f.quit)
 	}
 	<-f.done
-	f.endSubscriptions(types.Errorf(types.CodeAdminShutdown, "materialized view %s was dropped or stopped", f.view.Name))
+	f.endSubscriptions(types.Errorf(types.CodeObjectNotInPrerequisiteState, "materialized view %s was dropped or stopped", f.view.Name))
 }
 
 // targets is every source's current end offsets.

@@ -56,4 +56,3 @@ func TestViewWaitsOutAFullDisk(t *testing.T) {
 func runCtx(ctx context.Context, s *Session, sql string) error {
 	return s.Execute(ctx, sql, &rowsWriter{})
 }
-
