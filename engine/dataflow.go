@@ -534,6 +534,19 @@ func (f *dataflow) run() {
 	single := false // after a failed epoch, read one record at a time to isolate a bad one
 	var backoff time.Duration
 	for {
+		// Epochs start at most every EpochInterval, so under a trickle of
+		// writes each commit (and its fsync) carries more records.
+		pause := time.Duration(0)
+		if iv := f.e.cfg.EpochInterval; iv > 0 && !first {
+			pause = time.Until(time.UnixMicro(f.lastEpoch).Add(iv))
+		}
+		if pause > 0 {
+			select {
+			case <-f.quit:
+				return
+			case <-time.After(pause):
+			}
+		}
 		select {
 		case <-f.quit:
 			return

@@ -27,6 +27,9 @@ type Config struct {
 	// Parallelism is how many parallel tasks a new materialized view runs
 	// (0: one per core, at most maxTasks).
 	Parallelism int
+	// EpochInterval is the least time between the starts of a view's
+	// epochs (0: an epoch starts as soon as input arrives).
+	EpochInterval time.Duration
 	// FreeBytes reports a directory's free disk space (nil: the disk's);
 	// tests replace it to simulate a full disk.
 	FreeBytes func(dir string) (int64, error)

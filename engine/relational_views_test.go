@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weir-db/weir/types"
 )
@@ -45,7 +46,13 @@ func TestRelationalViewsMatchBatch(t *testing.T) {
 
 func runRelationalViews(t *testing.T, rng *rand.Rand, tasks int) {
 	dir := t.TempDir()
-	e, err := Open(Config{DataDir: dir, Parallelism: tasks})
+	// With several tasks, epochs are also spaced out, so commits gather
+	// several statements' changes.
+	cfg := Config{DataDir: dir, Parallelism: tasks}
+	if tasks > 1 {
+		cfg.EpochInterval = 2 * time.Millisecond
+	}
+	e, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +93,7 @@ func runRelationalViews(t *testing.T, rng *rand.Rand, tasks int) {
 			if err := e.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if e, err = Open(Config{DataDir: dir, Parallelism: tasks}); err != nil {
+			if e, err = Open(cfg); err != nil {
 				t.Fatal(err)
 			}
 			s = e.NewSession()
