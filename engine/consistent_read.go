@@ -62,42 +62,55 @@ func (e *Engine) alignedSnapshot(ctx context.Context, flows []*dataflow) (*state
 	}
 	alignMu.Lock()
 	defer alignMu.Unlock()
-	// The furthest any of them has read of each source.
-	lockAll(flows)
-	target := map[string][]int64{}
-	for _, f := range flows {
-		for _, src := range f.sources {
-			t := target[src.obj.Name]
-			if t == nil {
-				t = make([]int64, len(src.offsets))
-				target[src.obj.Name] = t
-			}
-			for p, off := range src.offsets {
-				t[p] = max(t[p], off)
-			}
-		}
-	}
-	for _, f := range flows {
-		f.setCap(target)
-	}
-	unlockAll(flows)
 	defer func() {
 		for _, f := range flows {
 			f.setCap(nil)
 		}
 	}()
-	for _, f := range flows {
-		want := make([][]int64, len(f.sources))
-		for i, src := range f.sources {
-			want[i] = target[src.obj.Name]
+	for {
+		// The furthest any of them has read of each source: hold them
+		// all there, wait for the rest, and check under their locks.
+		lockAll(flows)
+		target := map[string][]int64{}
+		for _, f := range flows {
+			for _, src := range f.sources {
+				t := target[src.obj.Name]
+				if t == nil {
+					t = make([]int64, len(src.offsets))
+					target[src.obj.Name] = t
+				}
+				for p, off := range src.offsets {
+					t[p] = max(t[p], off)
+				}
+			}
 		}
-		if err := f.waitFor(ctx, want); err != nil {
-			return nil, err
+		aligned := true
+		for _, f := range flows {
+			for _, src := range f.sources {
+				for p, off := range src.offsets {
+					aligned = aligned && off == target[src.obj.Name][p]
+				}
+			}
+		}
+		if aligned {
+			snap := e.st.NewSnapshot()
+			unlockAll(flows)
+			return snap, nil
+		}
+		for _, f := range flows {
+			f.setCap(target)
+		}
+		unlockAll(flows)
+		for _, f := range flows {
+			want := make([][]int64, len(f.sources))
+			for i, src := range f.sources {
+				want[i] = target[src.obj.Name]
+			}
+			if err := f.waitFor(ctx, want); err != nil {
+				return nil, err
+			}
 		}
 	}
-	lockAll(flows)
-	defer unlockAll(flows)
-	return e.st.NewSnapshot(), nil
 }
 
 // sharesSource reports whether two of the views read the same relation.

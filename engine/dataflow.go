@@ -675,6 +675,7 @@ func (f *dataflow) read(single bool) ([][]sourceRow, [][]int64, error) {
 func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	f.commitMu.Lock()
 	defer f.commitMu.Unlock()
+	rows, next = f.applyCaps(rows, next)
 	for _, t := range f.tasks {
 		t.tap.Reset()
 		t.tap.On = f.tapOn.Load()
@@ -1087,6 +1088,35 @@ func (f *dataflow) wait() bool {
 	}
 	i, _, _ := reflect.Select(cases)
 	return i != 0
+}
+
+// applyCaps drops what was read past a cap set after the read (commitMu
+// is held, so the caps cannot change again before the commit).
+func (f *dataflow) applyCaps(rows [][]sourceRow, next [][]int64) ([][]sourceRow, [][]int64) {
+	f.mu.Lock()
+	caps := f.caps
+	f.mu.Unlock()
+	if caps == nil {
+		return rows, next
+	}
+	for i, src := range f.sources {
+		limit := caps[src.obj.Name]
+		if limit == nil {
+			continue
+		}
+		kept := rows[i][:0:0]
+		for _, r := range rows[i] {
+			if r.off < limit[r.p] {
+				kept = append(kept, r)
+			}
+		}
+		rows[i] = kept
+		next[i] = append([]int64(nil), next[i]...)
+		for p := range next[i] {
+			next[i][p] = min(next[i][p], max(limit[p], src.offsets[p]))
+		}
+	}
+	return rows, next
 }
 
 // setCap holds the view at positions per source (nil: no cap).

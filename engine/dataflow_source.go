@@ -95,6 +95,7 @@ type sourceRow struct {
 	op  exec.Op
 	row []types.Datum
 	ts  int64 // the record's append time, milliseconds
+	off int64
 }
 
 // read collects the source's next records, up to budget bytes per
@@ -135,7 +136,7 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 			if err != nil {
 				return err
 			}
-			rows = append(rows, sourceRow{p: p, op: op, row: row, ts: r.Timestamp})
+			rows = append(rows, sourceRow{p: p, op: op, row: row, ts: r.Timestamp, off: off})
 			next[p] = off + 1
 			return nil
 		})
