@@ -7,12 +7,10 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	crerrors "github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
-	"github.com/cockroachdb/pebble/sstable"
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/weir-db/weir/storage/encoding"
 )
@@ -116,67 +114,6 @@ func openChecked(dir string, po *pebble.Options) (db *pebble.DB, err error) {
 		return nil, fmt.Errorf("state store in %s is corrupt: %w", dir, err)
 	}
 	return db, nil
-}
-
-// verifyTables checks every block checksum of the live table files, two
-// files at a time.
-func verifyTables(db *pebble.DB, dir string, po *pebble.Options) error {
-	levels, err := db.SSTables()
-	if err != nil {
-		return err
-	}
-	var files []string
-	for _, level := range levels {
-		for _, t := range level {
-			files = append(files, fmt.Sprintf("%06d", t.FileNum))
-		}
-	}
-	errs := make(chan error, len(files))
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for num := range work {
-				errs <- verifyTable(po, dir, num)
-			}
-		}()
-	}
-	for _, f := range files {
-		work <- f
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func verifyTable(po *pebble.Options, dir, num string) error {
-	f, err := po.FS.Open(po.FS.PathJoin(dir, num+".sst"))
-	if err != nil {
-		return fmt.Errorf("table %s: %w", num, err)
-	}
-	readable, err := sstable.NewSimpleReadable(f)
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("table %s: %w", num, err)
-	}
-	r, err := sstable.NewReader(readable, po.MakeReaderOptions())
-	if err != nil {
-		readable.Close()
-		return fmt.Errorf("table %s: %w", num, err)
-	}
-	defer r.Close()
-	if err := r.ValidateBlockChecksums(); err != nil {
-		return fmt.Errorf("table %s: %w", num, err)
-	}
-	return nil
 }
 
 // Close flushes and closes the store.
