@@ -248,6 +248,12 @@ func bindWith(p *Parsed, cat Catalog, params *[]*types.Type) (Statement, error) 
 		return &Flush{}, nil
 	case *subscribeStmt:
 		return bindSubscribe(n, cat)
+	case *declareStmt:
+		return bindDeclare(n, cat, params)
+	case *fetchStmt:
+		return bindFetch(n)
+	case *closeStmt:
+		return &CloseCursor{Name: n.name, All: n.name == ""}, nil
 	case *dropStmt:
 		return &Drop{Kind: n.kind, Names: n.names, IfExists: n.ifExists, Cascade: n.cascade}, nil
 	case *showStmt:

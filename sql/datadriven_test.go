@@ -93,6 +93,10 @@ func formatStatement(st Statement) string {
 		return fmt.Sprintf("create stream %s (%s) watermark=#%d delay=%dus", s.Name, formatCols(s.Columns), s.WatermarkCol, s.WatermarkDelay)
 	case *CreateTable:
 		return fmt.Sprintf("create table %s (%s) key=%v", s.Name, formatCols(s.Columns), s.PrimaryKey)
+	case *Declare:
+		return fmt.Sprintf("declare %s hold=%v\n%s", s.Name, s.Hold, formatStatement(s.Query))
+	case *Subscribe:
+		return fmt.Sprintf("subscribe %s snapshot=%v progress=%v", s.View.Name, s.Snapshot, s.Progress)
 	}
 	return fmt.Sprintf("%T %+v", st, st)
 }
@@ -102,5 +106,6 @@ func bindCatalog() testCatalog {
 	for k, v := range nexmarkCatalog() {
 		c[k] = v
 	}
+	c["mv"] = &Relation{Name: "mv", Kind: RelMaterializedView, Columns: []Column{{Name: "k", Type: types.TText}}}
 	return c
 }

@@ -112,6 +112,12 @@ func (p *Parsed) String() string {
 		return "CREATE INDEX " + ifNotExists(n.ifNotExists) + name + "ON " + quoteIdent(n.table) + " (" + strings.Join(cs, ", ") + ")"
 	case *subscribeStmt:
 		return n.String()
+	case *declareStmt:
+		return n.String()
+	case *fetchStmt:
+		return n.String()
+	case *closeStmt:
+		return n.String()
 	case *copyStmt:
 		s := "COPY "
 		if n.subscribe != nil {

@@ -169,6 +169,12 @@ func (p *Parsed) parse(toks []Token) error {
 		}
 		p.Tag, p.node = "SUBSCRIBE", st
 		return s.end()
+	case first.Is("declare"):
+		return p.parseDeclare(s)
+	case first.Is("fetch") || first.Is("move"):
+		return p.parseFetch(s)
+	case first.Is("close"):
+		return p.parseClose(s)
 	case first.Is("begin") || first.Is("start") || first.Is("commit") || first.Is("end") || first.Is("rollback") || first.Is("abort"):
 		tag := map[string]string{"begin": "BEGIN", "start": "START TRANSACTION", "commit": "COMMIT", "end": "COMMIT", "rollback": "ROLLBACK", "abort": "ROLLBACK"}[strings.ToLower(first.Text)]
 		p.Tag, p.node = tag, &txnStmt{tag: tag}
