@@ -20,6 +20,9 @@ type batchBuilder struct {
 	ctx      context.Context
 	env      *evalEnv
 	stack    *exec.OuterRows
+	// limits holds scans under a LIMIT with nothing between that drops
+	// rows: they may stop after that many.
+	limits map[*sql.Scan]int64
 }
 
 type sessionKeys struct {
@@ -69,7 +72,11 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 			}
 			return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.systemRows(t, user) }}, nil
 		}
-		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.relationRows(b.ctx, rel) }}, nil
+		ctx := b.ctx
+		if lim, ok := b.limits[n]; ok {
+			ctx = context.WithValue(ctx, rowLimitKey{}, lim)
+		}
+		return &exec.BatchSource{Fn: func() ([][]types.Datum, error) { return b.e.relationRows(ctx, rel) }}, nil
 	case *sql.TableFunc:
 		args, err := b.exprs(n.Args)
 		if err != nil {
@@ -200,6 +207,12 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 		}
 		return s, nil
 	case *sql.Limit:
+		if scan := limitedScan(n.Input); scan != nil && n.Count >= 0 {
+			if b.limits == nil {
+				b.limits = map[*sql.Scan]int64{}
+			}
+			b.limits[scan] = n.Count + n.Offset
+		}
 		in, err := b.build(n.Input)
 		if err != nil {
 			return nil, err
@@ -292,8 +305,27 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 	return nil, types.Errorf(types.CodeFeatureNotSupported, "query shape %T is not supported", r)
 }
 
+// rowLimitKey carries how many rows a scan may stop after.
+type rowLimitKey struct{}
+
+// limitedScan finds the scan under a LIMIT when only projections (one
+// row out per row in) lie between.
+func limitedScan(r sql.Rel) *sql.Scan {
+	for {
+		switch n := r.(type) {
+		case *sql.Project:
+			r = n.Input
+		case *sql.Scan:
+			return n
+		default:
+			return nil
+		}
+	}
+}
+
 // relationRows reads a relation's current rows: a stream's log up to its
-// end, a table's or a view's committed rows.
+// end, a table's or a view's committed rows. Under a LIMIT, streams and
+// views stop reading once they have enough.
 func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types.Datum, error) {
 	o, ok := e.cat.get(rel.Name)
 	if !ok {
@@ -301,7 +333,12 @@ func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types
 	}
 	ts := o.types()
 	var out [][]types.Datum
+	limit, limited := ctx.Value(rowLimitKey{}).(int64)
+	enough := func() bool { return limited && int64(len(out)) >= limit }
 	check := func() error {
+		if enough() {
+			return errStopRead
+		}
 		if len(out)%4096 == 0 && ctx.Err() != nil {
 			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 		}
@@ -338,13 +375,16 @@ func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types
 				}
 				off = next
 			}
+			if enough() {
+				break
+			}
 		}
 		out = append(out, txnOf(ctx).streamAppends(o)...)
 	case sql.RelTable:
 		if err := e.scanTableIn(txnOf(ctx), o, func(row []types.Datum) error {
 			out = append(out, row)
 			return check()
-		}); err != nil {
+		}); err != nil && err != errStopRead {
 			return nil, err
 		}
 	case sql.RelMaterializedView:
@@ -362,7 +402,7 @@ func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types
 				out = append(out, row)
 			}
 			return check()
-		}); err != nil {
+		}); err != nil && err != errStopRead {
 			return nil, err
 		}
 	default:
