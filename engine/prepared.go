@@ -37,7 +37,7 @@ func (s *Session) Prepare(ctx context.Context, text string, paramTypes []types.T
 	if err != nil {
 		return nil, err
 	}
-	return &pgwire.Statement{ParamTypes: ptypes, Columns: resultColumns(st), Handle: &prepared{parsed: ps[0]}}, nil
+	return &pgwire.Statement{ParamTypes: ptypes, Columns: s.resultColumns(st), Handle: &prepared{parsed: ps[0]}}, nil
 }
 
 // ExecutePrepared implements pgwire.Preparer.
@@ -58,14 +58,12 @@ func (s *Session) ExecutePrepared(ctx context.Context, st *pgwire.Statement, par
 }
 
 // resultColumns describes the rows a statement returns (nil: none).
-func resultColumns(st sql.Statement) []pgwire.Column {
+func (s *Session) resultColumns(st sql.Statement) []pgwire.Column {
 	switch n := st.(type) {
 	case *sql.Select:
-		cols := make([]pgwire.Column, 0, len(n.Query.Cols))
-		for _, c := range n.Query.Cols {
-			cols = append(cols, pgwire.Column{Name: c.Name, Type: c.Type})
-		}
-		return cols
+		return queryColumns(n.Query)
+	case *sql.Fetch:
+		return s.cursorColumns(n)
 	case *sql.Explain:
 		return []pgwire.Column{{Name: "QUERY PLAN", Type: types.TText}}
 	case *sql.Subscribe:

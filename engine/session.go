@@ -24,6 +24,11 @@ type Session struct {
 	settings map[string]string
 	// txn is the open transaction block; nil outside one (see txn.go).
 	txn *txn
+	// cursors are the open cursors by name (see cursor.go).
+	cursors map[string]*cursor
+	// implicit is set while a query string of several statements runs:
+	// PostgreSQL's implicit block, where DECLARE needs no BEGIN.
+	implicit bool
 }
 
 var (
@@ -56,7 +61,10 @@ func (s *Session) setting(name string) (string, bool) {
 
 // Close implements pgwire.Session. An open block's writes are discarded, as
 // PostgreSQL rolls back when a client leaves mid-transaction.
-func (s *Session) Close() { s.txn = nil }
+func (s *Session) Close() {
+	s.txn = nil
+	s.closeCursors(func(*cursor) bool { return true })
+}
 
 // TxStatus implements pgwire.Transactional.
 func (s *Session) TxStatus() byte {
@@ -125,11 +133,16 @@ func (s *Session) transaction(ctx context.Context, n *sql.Txn, w pgwire.ResultWr
 				return err
 			}
 		case t.failed:
+			s.endBlockCursors(t, false)
 			return w.Complete("ROLLBACK")
 		case n.Tag == "COMMIT":
-			if err := s.e.commit(t); err != nil {
+			err := s.e.commit(t)
+			s.endBlockCursors(t, err == nil)
+			if err != nil {
 				return err
 			}
+		default:
+			s.endBlockCursors(t, false)
 		}
 	}
 	return w.Complete(n.Tag)
@@ -151,6 +164,13 @@ func (s *Session) Execute(ctx context.Context, text string, w pgwire.ResultWrite
 	}
 	if len(ps) == 0 {
 		return w.EmptyQuery()
+	}
+	if len(ps) > 1 {
+		s.implicit = true
+		defer func() {
+			s.implicit = false
+			s.closeCursors(func(c *cursor) bool { return c.implicit })
+		}()
 	}
 	for _, p := range ps {
 		if err := ctx.Err(); err != nil {
@@ -249,6 +269,12 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		return s.copy(ctx, n, env, w)
 	case *sql.Subscribe:
 		return s.subscribe(ctx, n, w)
+	case *sql.Declare:
+		return s.declare(ctx, n, env, w)
+	case *sql.Fetch:
+		return s.fetch(ctx, n, w)
+	case *sql.CloseCursor:
+		return s.closeCursor(n, w)
 	case *sql.CreateUser:
 		if err := e.createUser(n); err != nil {
 			return err

@@ -123,17 +123,8 @@ func (s *Session) follow(ctx context.Context, n *sql.Subscribe, w pgwire.ResultW
 	if err != nil {
 		return err
 	}
-	_, visible := subscribeColumns(n)
-	f := &subscribeFormatter{progress: n.Progress, visible: visible, out: out, last: sub.SnapshotAt}
-	if n.Snapshot {
-		changes := make([]ViewChange, len(sub.Snapshot))
-		for i, r := range sub.Snapshot {
-			changes[i] = ViewChange{Diff: 1, Row: r}
-		}
-		if err := f.commit(sub.SnapshotAt, changes); err != nil {
-			return err
-		}
-	} else if err := f.commit(sub.SnapshotAt, nil); err != nil {
+	f, err := startSubscribe(sub, n, out)
+	if err != nil {
 		return err
 	}
 	// The client learns at once that the statement runs, even with
@@ -145,10 +136,7 @@ func (s *Session) follow(ctx context.Context, n *sql.Subscribe, w pgwire.ResultW
 	for {
 		select {
 		case <-ctx.Done():
-			if errors.Is(context.Cause(ctx), pgwire.ErrClientGone) {
-				return types.Errorf(codeConnectionFailure, "client closed the connection during SUBSCRIBE")
-			}
-			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+			return interrupted(ctx)
 		case c, ok := <-sub.Changes:
 			switch {
 			case !ok:
@@ -161,6 +149,30 @@ func (s *Session) follow(ctx context.Context, n *sql.Subscribe, w pgwire.ResultW
 			}
 		}
 	}
+}
+
+// startSubscribe makes the formatter of subscription sub's rows and sends
+// it the snapshot (without one, just the first progress row, if asked).
+func startSubscribe(sub *Subscription, n *sql.Subscribe, out subscribeOut) (*subscribeFormatter, error) {
+	_, visible := subscribeColumns(n)
+	f := &subscribeFormatter{progress: n.Progress, visible: visible, out: out, last: sub.SnapshotAt}
+	var changes []ViewChange
+	if n.Snapshot {
+		changes = make([]ViewChange, len(sub.Snapshot))
+		for i, r := range sub.Snapshot {
+			changes[i] = ViewChange{Diff: 1, Row: r}
+		}
+	}
+	return f, f.commit(sub.SnapshotAt, changes)
+}
+
+// interrupted is the error of a statement whose ctx ended while it waited
+// for a view's changes: the client cancelled it, or went away.
+func interrupted(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), pgwire.ErrClientGone) {
+		return types.Errorf(codeConnectionFailure, "client closed the connection while waiting for a view's changes")
+	}
+	return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 }
 
 func streamerOf(w pgwire.ResultWriter) pgwire.Streamer {

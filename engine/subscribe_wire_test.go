@@ -27,7 +27,13 @@ import (
 //	close           closes the wire client's socket
 //	subscribers v   how many subscriptions view v has (polled until it
 //	                equals want=<n>)
-func TestSubscribeWire(t *testing.T) {
+//	extended <sql>  sends <sql> over the extended protocol: Parse, Bind,
+//	                Describe (portal), Execute, Sync
+func TestSubscribeWire(t *testing.T) { runWireScript(t, "testdata/subscribe") }
+
+// runWireScript runs a script of the commands above against a new engine
+// served by pgwire.
+func runWireScript(t *testing.T, path string) {
 	e, err := Open(Config{DataDir: t.TempDir(), Parallelism: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +51,7 @@ func TestSubscribeWire(t *testing.T) {
 	}()
 	s := e.NewSession()
 	var c *wireClient
-	datadriven.RunTest(t, "testdata/subscribe", func(t *testing.T, d *datadriven.TestData) string {
+	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		switch d.Cmd {
 		case "connect":
 			c = dialWire(t, srv.Addr())
@@ -57,6 +63,11 @@ func TestSubscribeWire(t *testing.T) {
 			return "ok\n"
 		case "send":
 			c.send(&pgproto3.Query{String: d.Input})
+			return ""
+		case "extended":
+			for _, m := range []pgproto3.FrontendMessage{&pgproto3.Parse{Query: d.Input}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{}, &pgproto3.Sync{}} {
+				c.send(m)
+			}
 			return ""
 		case "recv":
 			if d.HasArg("n") {
