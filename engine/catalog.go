@@ -50,6 +50,10 @@ type object struct {
 	// one, with its operators' state unprefixed). Fixed at CREATE: each
 	// task keeps its state under its own prefix.
 	Tasks int `json:"tasks,omitempty"`
+	// Target and Envelope are a sink's stream and envelope (its view is
+	// Table).
+	Target   string `json:"target,omitempty"`
+	Envelope string `json:"envelope,omitempty"`
 }
 
 type columnJSON struct {

@@ -43,7 +43,8 @@ type dataflow struct {
 	ops     []opInfo
 	clock   *exec.ProcClock
 	late    *exec.LateWriter // nil without LATE ROWS INTO
-	cur     *task            // the task whose operators are being built
+	sinks   []*sink
+	cur     *task // the task whose operators are being built
 
 	mirroredAt int64 // processing time of the last consumer-group mirror
 	procWM     int64 // last processing-time watermark sent
@@ -126,6 +127,16 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 		if err := f.openLate(); err != nil {
 			return nil, err
 		}
+	}
+	for _, so := range e.cat.sinksOf(o.Name) {
+		s, err := e.sinkWriter(so, o, plan)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.writer.Deliver(e.st, nowMillis()); err != nil {
+			return nil, types.Wrap(err, types.CodeIOError, "delivering sink %s", strings.TrimPrefix(so.Name, sinkPrefix))
+		}
+		f.sinks = append(f.sinks, s)
 	}
 	n := max(o.Tasks, 1)
 	f.graph = &exec.ParallelGraph{}
@@ -678,7 +689,7 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	rows, next = f.applyCaps(rows, next)
 	for _, t := range f.tasks {
 		t.tap.Reset()
-		t.tap.On = f.tapOn.Load()
+		t.tap.On = f.tapOn.Load() || len(f.sinks) > 0
 	}
 	b := f.e.st.NewBatch()
 	f.startTasks(b)
@@ -690,6 +701,7 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 		}
 	}
 	savedDirty, savedFire, savedProcWM := f.dirty, f.nextFire, f.procWM
+	var changes []ViewChange
 	now := nowMicros()
 	f.clock.Now = max(f.clock.Now, now)
 	err := func() error {
@@ -729,6 +741,15 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 		if err := f.mergeTasks(b); err != nil {
 			return err
 		}
+		changes = f.tapped()
+		if len(f.sinks) > 0 && len(changes) > 0 {
+			net := consolidate(f.view.types(), changes)
+			for _, s := range f.sinks {
+				if err := s.stage(b, net, now); err != nil {
+					return err
+				}
+			}
+		}
 		return b.Commit()
 	}()
 	if err != nil {
@@ -766,7 +787,13 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	// Mirror before announcing the commit, so a FLUSH that returns sees
 	// the consumer group too.
 	f.mirrorOffsets()
-	f.publish(now)
+	f.publish(now, changes)
+	for _, s := range f.sinks {
+		if err := s.writer.Deliver(f.e.st, nowMillis()); err != nil {
+			// Staged rows stay staged; the next epoch delivers them.
+			f.e.cfg.Logf("materialized view %s: writing sink %s: %v", f.view.Name, strings.TrimPrefix(s.obj.Name, sinkPrefix), err)
+		}
+	}
 	visible := nowMillis()
 	f.mu.Lock()
 	for _, rs := range rows {

@@ -231,8 +231,11 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 func (e *Engine) drop(n *sql.Drop) error {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
-	if n.Kind == sql.RelSource {
+	switch n.Kind {
+	case sql.RelSource:
 		return e.dropSources(n)
+	case sql.RelSink:
+		return e.dropSinks(n)
 	}
 	for _, name := range n.Names {
 		o, ok := e.cat.get(name)
@@ -317,6 +320,12 @@ func (e *Engine) dropObject(o *object) error {
 		return err
 	}
 	e.cat.remove(o.Name)
+	if o.Kind == sql.RelSink {
+		// Its view runs on without it.
+		if err := e.restartView(o.Table); err != nil {
+			return err
+		}
+	}
 	for id := o.ID; id < o.ID+idsPerObject; id++ {
 		if err := e.st.DropTable(id); err != nil {
 			return err

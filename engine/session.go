@@ -260,6 +260,10 @@ func (s *Session) runBound(ctx context.Context, p *sql.Parsed, st sql.Statement,
 		if err := e.createSource(n, p.Text); err != nil {
 			return err
 		}
+	case *sql.CreateSink:
+		if err := e.createSink(n, p.Text); err != nil {
+			return err
+		}
 	case *sql.Explain:
 		return s.explain(n, w)
 	case *sql.Copy:

@@ -110,15 +110,8 @@ func (f *dataflow) setTaps(on bool) {
 
 // publish hands the epoch's changes to the subscribers; commitMu is held.
 // A subscriber that cannot take them is dropped with an error.
-func (f *dataflow) publish(at int64) {
-	var changes []ViewChange
-	for _, t := range f.tasks {
-		for i, op := range t.tap.Ops {
-			changes = append(changes, ViewChange{Diff: op.Sign(), Row: t.tap.Rows[i]})
-		}
-		t.tap.Reset()
-	}
-	if len(changes) == 0 {
+func (f *dataflow) publish(at int64, changes []ViewChange) {
+	if len(changes) == 0 || len(f.subs) == 0 {
 		return
 	}
 	live := f.subs[:0]
@@ -132,6 +125,42 @@ func (f *dataflow) publish(at int64) {
 	}
 	f.subs = live
 	f.setTaps(len(live) > 0)
+}
+
+// tapped takes the epoch's changes from the tasks' taps.
+func (f *dataflow) tapped() []ViewChange {
+	var changes []ViewChange
+	for _, t := range f.tasks {
+		for i, op := range t.tap.Ops {
+			changes = append(changes, ViewChange{Diff: op.Sign(), Row: t.tap.Rows[i]})
+		}
+		t.tap.Reset()
+	}
+	return changes
+}
+
+// consolidate nets changes per row: a row removed and added back in the
+// same commit did not change.
+func consolidate(ts []types.Type, changes []ViewChange) []ViewChange {
+	net := map[string]int{}
+	var out []ViewChange
+	for _, c := range changes {
+		k := string(exec.RowKey(ts, c.Row))
+		i, ok := net[k]
+		if !ok {
+			net[k] = len(out)
+			out = append(out, c)
+			continue
+		}
+		out[i].Diff += c.Diff
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c.Diff != 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }
 
 // endSubscriptions tells every subscriber the view is gone.
