@@ -147,9 +147,15 @@ func init() {
 			var out [][]types.Datum
 			for _, r := range sc.relations() {
 				for i, c := range r.cols {
+					// Variable-length types are stored "extended" (may be
+					// compressed or moved out of line), fixed ones "plain".
+					storage := "p"
+					if c.Type.Size() < 0 {
+						storage = "x"
+					}
 					out = append(out, []types.Datum{r.oid, c.Name, int64(c.Type.OID()), int64(-1), int64(c.Type.Size()),
 						int64(i + 1), int64(0), int64(-1), int64(c.Type.Modifier()), c.Type.Size() > 0 && c.Type.Size() <= 8,
-						"i", "p", "", c.NotNull, false, false, "", "", false, true, int64(0), int64(0), nil, nil, nil, nil})
+						"i", storage, "", c.NotNull, false, false, "", "", false, true, int64(0), int64(0), nil, nil, nil, nil})
 				}
 			}
 			return out, nil

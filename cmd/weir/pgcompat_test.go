@@ -96,12 +96,56 @@ CREATE MATERIALIZED VIEW by_owner AS SELECT owner, count(*) AS n FROM accounts G
 `
 	psqlRun(t, pg, "postgres", setup)
 	psqlRun(t, s.addr, "weir", setup)
-	for _, cmd := range []string{`\dt`, `\dm`, `\di`, `\d accounts`} {
+	for _, cmd := range []string{`\dt`, `\dm`, `\di`, `\d accounts`, `\d by_owner`, `\d+ by_owner`} {
 		want := psqlRun(t, pg, "postgres", cmd+"\n")
 		got := psqlRun(t, s.addr, "weir", cmd+"\n")
+		if cmd == `\d+ by_owner` {
+			// PostgreSQL prints a view's definition deparsed; Weir the
+			// text it was created with.
+			want, got = withoutViewDefinition(want), withoutViewDefinition(got)
+		}
 		t.Logf("%s:\n%s", cmd, got)
 		if got != want {
 			t.Errorf("%s differs from PostgreSQL 15\n--- weir:\n%s\n--- postgres:\n%s", cmd, got, want)
+		}
+	}
+}
+
+// withoutViewDefinition drops the lines of psql's "View definition:"
+// section.
+func withoutViewDefinition(s string) string {
+	var out []string
+	skipping := false
+	for _, line := range strings.Split(s, "\n") {
+		switch {
+		case line == "View definition:":
+			skipping = true
+			continue
+		case skipping && strings.HasPrefix(line, " "):
+			continue
+		}
+		skipping = false
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestPsqlListsHavePostgresShape checks that psql's \l and \dn print
+// PostgreSQL 15's headers for Weir's databases and schemas.
+func TestPsqlListsHavePostgresShape(t *testing.T) {
+	if _, err := exec.LookPath("psql"); err != nil {
+		t.Skip("psql not installed")
+	}
+	pg := startPostgres(t)
+	bin := buildBinary(t)
+	s := startServer(t, bin, t.TempDir(), freeAddr(t))
+	defer func() { s.cmd.Process.Kill(); s.cmd.Wait() }()
+	for _, cmd := range []string{`\l`, `\dn`} {
+		want := strings.SplitN(psqlRun(t, pg, "postgres", cmd+"\n"), "\n", 4)
+		got := strings.SplitN(psqlRun(t, s.addr, "weir", cmd+"\n"), "\n", 4)
+		// Column widths follow the contents: compare the column names.
+		if len(got) < 4 || len(want) < 4 || strings.Join(strings.Fields(got[1]), " ") != strings.Join(strings.Fields(want[1]), " ") || strings.Contains(got[3], "ERROR") {
+			t.Errorf("%s: header %q, want PostgreSQL's %q (output %q)", cmd, got[1:min(2, len(got))], want[1:min(2, len(want))], got)
 		}
 	}
 }
