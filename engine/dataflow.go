@@ -146,7 +146,8 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 		if err := f.buildGraph(o.ID + 1); err != nil {
 			return nil, err
 		}
-		mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.cur.rows, Tap: f.cur.tap}
+		mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.cur.rows, Tap: f.cur.tap,
+			AppendOnly: plan.Emits == planner.AppendOnly, Task: byte(t), SeqTable: progressTable, SeqKey: append(progressKey(o.ID, "seq"), byte(t))}
 		for _, ix := range e.cat.indexesOf(o.Name) {
 			mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
 		}

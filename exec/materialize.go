@@ -19,6 +19,17 @@ type Materialize struct {
 	// Tap, when set and on, records every change applied, for the
 	// view's subscribers.
 	Tap *ChangeTap
+	// AppendOnly views never retract, so each row is stored under its
+	// row key plus a sequence number of its own (task byte ‖ 8 bytes,
+	// counted in table SeqTable under SeqKey): no read before the write,
+	// and tasks need not route equal rows to one place.
+	AppendOnly bool
+	Task       byte
+	SeqTable   uint32
+	SeqKey     []byte
+
+	seq     uint64
+	seqRead bool
 }
 
 // ChangeTap collects the changes a Materialize applies during an epoch.
@@ -54,6 +65,9 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 		return nil, nil
 	}
 	c := m.Chunk
+	if v.AppendOnly {
+		return nil, v.appendRows(c)
+	}
 	row := make([]types.Datum, 0, len(c.Types))
 	for i := 0; i < c.Len(); i++ {
 		row = c.Row(i, row)
@@ -82,6 +96,50 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 	}
 	return nil, nil
 }
+
+// appendRows stores an append-only chunk's rows, each under a key of its
+// own.
+func (v *Materialize) appendRows(c *Chunk) error {
+	s := v.State.Store
+	if !v.seqRead {
+		b, err := s.Get(v.SeqTable, v.SeqKey)
+		switch {
+		case err == nil && len(b) == 8:
+			v.seq = binary.BigEndian.Uint64(b)
+		case err == nil:
+			return types.Errorf(types.CodeDataCorrupted, "view row sequence is corrupt")
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		v.seqRead = true
+	}
+	row := make([]types.Datum, 0, len(c.Types))
+	val := binary.AppendVarint(nil, 1)
+	for i := 0; i < c.Len(); i++ {
+		row = c.Row(i, row)
+		if c.Ops[i].Sign() < 0 {
+			return types.Errorf(types.CodeInternalError, "append-only view received a retraction")
+		}
+		if v.Tap != nil && v.Tap.On {
+			v.Tap.Ops = append(v.Tap.Ops, c.Ops[i])
+			v.Tap.Rows = append(v.Tap.Rows, append([]types.Datum(nil), row...))
+		}
+		v.seq++
+		k := binary.BigEndian.AppendUint64(append(RowKey(v.Types, row), v.Task), v.seq)
+		if err := s.Set(v.ID, k, types.AppendRow(val[:1], v.Types, row)); err != nil {
+			return err
+		}
+		for _, ix := range v.Indexes {
+			if err := s.Set(ix.ID, IndexKey(v.Types, ix.Columns, ix.Desc, row, k), k); err != nil {
+				return err
+			}
+		}
+	}
+	return s.Set(v.SeqTable, v.SeqKey, binary.BigEndian.AppendUint64(nil, v.seq))
+}
+
+// Reset implements Resetter: the sequence is read again.
+func (v *Materialize) Reset() { v.seqRead = false }
 
 // RowKey is the key of a row in a materialized view.
 func RowKey(ts []types.Type, row []types.Datum) []byte {

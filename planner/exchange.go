@@ -52,10 +52,12 @@ func (d distribution) satisfies(keys []int, keyed bool) bool {
 // placeExchanges inserts the exchanges a parallel run of the plan needs:
 // before each stateful operator whose key the rows are not already
 // partitioned by, on each join input, and before the view's rows are
-// written (equal rows must meet in one task).
+// written when they can be retracted (equal rows must meet in one task).
 func placeExchanges(p *Plan) {
 	d, ts := placeIn(p, sourceTypes(p))
-	if !d.known {
+	// Append-only rows are stored each under a key of its own, so equal
+	// rows need not meet.
+	if !d.known && p.Emits != AppendOnly {
 		p.insert(len(p.Steps), &ExchangeStep{Keys: named(colRefs(ts, allCols(len(ts))), p.Cols)}, p.Emits)
 	}
 }
