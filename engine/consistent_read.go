@@ -186,21 +186,10 @@ func viewsInRel(r sql.Rel, out map[string]bool) {
 }
 
 func viewsInExpr(e sql.Expr, out map[string]bool) {
-	switch x := e.(type) {
-	case *sql.Subquery:
-		viewsInRel(x.Query, out)
-		viewsInExpr(x.Test, out)
-	case *sql.Call:
-		for _, a := range x.Args {
-			viewsInExpr(a, out)
+	sql.WalkExpr(e, func(e sql.Expr) bool {
+		if x, ok := e.(*sql.Subquery); ok {
+			viewsInRel(x.Query, out)
 		}
-	case *sql.Cast:
-		viewsInExpr(x.E, out)
-	case *sql.Case:
-		for _, w := range x.Whens {
-			viewsInExpr(w.Cond, out)
-			viewsInExpr(w.Then, out)
-		}
-		viewsInExpr(x.Else, out)
-	}
+		return true
+	})
 }

@@ -225,29 +225,12 @@ func (b *builder) project(n *sql.Project) error {
 // usesProcTime reports whether e calls proctime().
 func usesProcTime(e sql.Expr) bool {
 	found := false
-	var walk func(sql.Expr)
-	walk = func(e sql.Expr) {
-		switch x := e.(type) {
-		case *sql.Call:
-			if x.Func == "proctime" {
-				found = true
-			}
-			for _, a := range x.Args {
-				walk(a)
-			}
-		case *sql.Cast:
-			walk(x.E)
-		case *sql.Case:
-			for _, w := range x.Whens {
-				walk(w.Cond)
-				walk(w.Then)
-			}
-			if x.Else != nil {
-				walk(x.Else)
-			}
+	sql.WalkExpr(e, func(e sql.Expr) bool {
+		if c, ok := e.(*sql.Call); ok && c.Func == "proctime" {
+			found = true
 		}
-	}
-	walk(e)
+		return !found
+	})
 	return found
 }
 

@@ -119,57 +119,36 @@ func correlation(e sql.Expr) (outer, inner int, ok bool) {
 // decorrelate rewrites a subquery condition over the joined row: outer
 // columns come first, inner ones after nl.
 func decorrelate(e sql.Expr, nl int) (sql.Expr, bool) {
-	switch x := e.(type) {
-	case *sql.OuterRef:
-		if x.Depth != 1 {
-			return nil, false
-		}
-		return &sql.ColRef{Idx: x.Idx, T: x.T, Name: x.Name}, true
-	case *sql.ColRef:
-		return &sql.ColRef{Idx: x.Idx + nl, T: x.T, Name: x.Name}, true
-	case *sql.Const:
-		return x, true
-	case *sql.Cast:
-		in, ok := decorrelate(x.E, nl)
-		return &sql.Cast{E: in, T: x.T}, ok
-	case *sql.Call:
-		out := &sql.Call{Func: x.Func, T: x.T}
-		for _, a := range x.Args {
-			y, ok := decorrelate(a, nl)
-			if !ok {
-				return nil, false
+	ok := true
+	out := sql.MapExpr(e, func(e sql.Expr) sql.Expr {
+		switch x := e.(type) {
+		case *sql.OuterRef:
+			if x.Depth != 1 {
+				ok = false
 			}
-			out.Args = append(out.Args, y)
+			return &sql.ColRef{Idx: x.Idx, T: x.T, Name: x.Name}
+		case *sql.ColRef:
+			return &sql.ColRef{Idx: x.Idx + nl, T: x.T, Name: x.Name}
+		case *sql.Subquery, *sql.Param:
+			ok = false
 		}
-		return out, true
-	}
-	return nil, false
+		return e
+	})
+	return out, ok
 }
 
-// exprHasOuterRef reports whether e reads an enclosing query's row.
+// exprHasOuterRef reports whether e reads an enclosing query's row; a
+// nested subquery counts, conservatively.
 func exprHasOuterRef(e sql.Expr) bool {
-	switch x := e.(type) {
-	case *sql.OuterRef:
-		return true
-	case *sql.Cast:
-		return exprHasOuterRef(x.E)
-	case *sql.Call:
-		for _, a := range x.Args {
-			if exprHasOuterRef(a) {
-				return true
-			}
+	found := false
+	sql.WalkExpr(e, func(e sql.Expr) bool {
+		switch e.(type) {
+		case *sql.OuterRef, *sql.Subquery:
+			found = true
 		}
-	case *sql.Case:
-		for _, w := range x.Whens {
-			if exprHasOuterRef(w.Cond) || exprHasOuterRef(w.Then) {
-				return true
-			}
-		}
-		return x.Else != nil && exprHasOuterRef(x.Else)
-	case *sql.Subquery:
-		return true // conservatively: it may reach out
-	}
-	return false
+		return !found
+	})
+	return found
 }
 
 // relHasOuterRef reports whether a relation reads an enclosing query's
@@ -275,57 +254,23 @@ func scalarJoin(input sql.Rel, exprs []sql.Expr) (sql.Rel, []sql.Expr, bool, err
 }
 
 func collectScalar(e sql.Expr, out *[]*sql.Subquery) {
-	switch x := e.(type) {
-	case *sql.Subquery:
-		if x.Kind == sql.ScalarSubquery {
+	sql.WalkExpr(e, func(e sql.Expr) bool {
+		if x, ok := e.(*sql.Subquery); ok && x.Kind == sql.ScalarSubquery {
 			*out = append(*out, x)
 		}
-		if x.Test != nil {
-			collectScalar(x.Test, out)
-		}
-	case *sql.Call:
-		for _, a := range x.Args {
-			collectScalar(a, out)
-		}
-	case *sql.Cast:
-		collectScalar(x.E, out)
-	case *sql.Case:
-		for _, w := range x.Whens {
-			collectScalar(w.Cond, out)
-			collectScalar(w.Then, out)
-		}
-		if x.Else != nil {
-			collectScalar(x.Else, out)
-		}
-	}
+		return true
+	})
 }
 
 func replaceScalar(e sql.Expr, at map[*sql.Subquery]int) sql.Expr {
-	switch x := e.(type) {
-	case *sql.Subquery:
-		if i, ok := at[x]; ok {
-			return &sql.ColRef{Idx: i, T: x.T}
+	return sql.MapExpr(e, func(e sql.Expr) sql.Expr {
+		if x, ok := e.(*sql.Subquery); ok {
+			if i, ok := at[x]; ok {
+				return &sql.ColRef{Idx: i, T: x.T}
+			}
 		}
-		return x
-	case *sql.Call:
-		c := &sql.Call{Func: x.Func, T: x.T}
-		for _, a := range x.Args {
-			c.Args = append(c.Args, replaceScalar(a, at))
-		}
-		return c
-	case *sql.Cast:
-		return &sql.Cast{E: replaceScalar(x.E, at), T: x.T}
-	case *sql.Case:
-		c := &sql.Case{T: x.T}
-		for _, w := range x.Whens {
-			c.Whens = append(c.Whens, sql.When{Cond: replaceScalar(w.Cond, at), Then: replaceScalar(w.Then, at)})
-		}
-		if x.Else != nil {
-			c.Else = replaceScalar(x.Else, at)
-		}
-		return c
-	}
-	return e
+		return e
+	})
 }
 
 // singleRow reports whether r always yields exactly one row: an

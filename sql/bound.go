@@ -398,3 +398,53 @@ func (p *Param) Type() types.Type    { return *p.slot }
 func (*Subquery) expr()              {}
 func (*OuterRef) expr()              {}
 func (*Param) expr()                 {}
+
+// WalkExpr calls fn on e and then, if fn returns true, on each expression
+// directly inside it, depth first. It does not enter a subquery's
+// relation, only its Test expression.
+func WalkExpr(e Expr, fn func(Expr) bool) {
+	if e == nil || !fn(e) {
+		return
+	}
+	switch x := e.(type) {
+	case *Call:
+		for _, a := range x.Args {
+			WalkExpr(a, fn)
+		}
+	case *Cast:
+		WalkExpr(x.E, fn)
+	case *Case:
+		for _, w := range x.Whens {
+			WalkExpr(w.Cond, fn)
+			WalkExpr(w.Then, fn)
+		}
+		WalkExpr(x.Else, fn)
+	case *Subquery:
+		WalkExpr(x.Test, fn)
+	}
+}
+
+// MapExpr rebuilds e bottom up: each call, cast and CASE gets its mapped
+// children, and every node is then replaced by fn's result. Subqueries
+// are passed to fn as they are.
+func MapExpr(e Expr, fn func(Expr) Expr) Expr {
+	switch x := e.(type) {
+	case nil:
+		return nil
+	case *Call:
+		c := &Call{Func: x.Func, T: x.T, Args: make([]Expr, len(x.Args))}
+		for i, a := range x.Args {
+			c.Args[i] = MapExpr(a, fn)
+		}
+		e = c
+	case *Cast:
+		e = &Cast{E: MapExpr(x.E, fn), T: x.T}
+	case *Case:
+		c := &Case{T: x.T, Else: MapExpr(x.Else, fn)}
+		for _, w := range x.Whens {
+			c.Whens = append(c.Whens, When{Cond: MapExpr(w.Cond, fn), Then: MapExpr(w.Then, fn)})
+		}
+		e = c
+	}
+	return fn(e)
+}
