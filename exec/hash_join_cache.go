@@ -23,7 +23,7 @@ type joinCache struct {
 }
 
 // defaultJoinCacheRows bounds each side's cache when CacheRows is 0.
-const defaultJoinCacheRows = 1 << 18
+const defaultJoinCacheRows = 1 << 16
 
 func (j *HashJoin) cacheLimit() int {
 	if j.CacheRows > 0 {

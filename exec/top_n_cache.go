@@ -22,7 +22,7 @@ type topEntry struct {
 }
 
 // defaultTopNCacheRows bounds the cache when CacheRows is 0.
-const defaultTopNCacheRows = 1 << 18
+const defaultTopNCacheRows = 1 << 16
 
 // Reset implements Resetter: the cache may hold a failed epoch's writes.
 func (t *TopN) Reset() { t.parts, t.cached = nil, 0 }
