@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -36,7 +37,9 @@ func GetDatum(arr arrow.Array, t Type, i int) Datum {
 			}
 			return d
 		}
-		return a.Value(i)
+		// Value aliases the array's buffer; a datum may outlive the
+		// chunk (operator caches, subscribers), and must not pin it.
+		return strings.Clone(a.Value(i))
 	case *array.Binary:
 		return append([]byte(nil), a.Value(i)...)
 	case *array.Date32:
