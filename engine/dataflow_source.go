@@ -20,6 +20,9 @@ type flowSource struct {
 	obj     *object
 	topic   *wlog.Topic
 	types   []types.Type
+	// recTypes are the records' columns when they differ from the rows'
+	// (a view read through its changelog carries weir_diff last).
+	recTypes []types.Type
 	index   int
 	offsets []int64 // next offset to read, per partition
 	tracker *windowing.Tracker
@@ -55,11 +58,19 @@ func (e *Engine) openFlowSource(o *object, name string, i int) (*flowSource, err
 	if !ok {
 		return nil, fmt.Errorf("source %s of view %s is missing", name, o.Name)
 	}
-	topic, ok := e.log.Topic(src.Topic)
-	if !ok {
-		return nil, types.Errorf(types.CodeDataCorrupted, "topic %q of %s is missing", src.Topic, src.Name)
+	topicName, recTypes := src.Topic, []types.Type(nil)
+	if src.Kind == sql.RelMaterializedView {
+		cl, err := e.viewChangelog(src)
+		if err != nil {
+			return nil, err
+		}
+		topicName, recTypes = cl.Topic, cl.types()
 	}
-	fs := &flowSource{obj: src, topic: topic, types: src.types(), index: i}
+	topic, ok := e.log.Topic(topicName)
+	if !ok {
+		return nil, types.Errorf(types.CodeDataCorrupted, "topic %q of %s is missing", topicName, src.Name)
+	}
+	fs := &flowSource{obj: src, topic: topic, types: src.types(), recTypes: recTypes, index: i}
 	n := topic.NumPartitions()
 	fs.offsets = make([]int64, n)
 	var err error
@@ -132,8 +143,19 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 				}
 				op, v = exec.Op(v[0]), v[1:]
 			}
-			row, err := types.DecodeRow(v, fs.types, nil)
-			if err != nil {
+			var row []types.Datum
+			var err error
+			if fs.recTypes != nil {
+				// A view's changelog: the last column says insert or delete.
+				if row, err = types.DecodeRow(v, fs.recTypes, nil); err != nil {
+					return err
+				}
+				last := len(row) - 1
+				if d, ok := row[last].(int64); ok && d < 0 {
+					op = exec.Delete
+				}
+				row = row[:last]
+			} else if row, err = types.DecodeRow(v, fs.types, nil); err != nil {
 				return err
 			}
 			rows = append(rows, sourceRow{p: p, op: op, row: row, ts: r.Timestamp, off: off})

@@ -256,7 +256,7 @@ func (e *Engine) drop(n *sql.Drop) error {
 		if err := e.dropSourceWriting(o, n.Cascade); err != nil {
 			return err
 		}
-		deps := e.cat.dependents(name)
+		deps := e.visibleDependents(o)
 		if len(deps) > 0 && !n.Cascade {
 			err := types.Errorf(types.CodeDependentObjectsExist, "cannot drop %s %s because other objects depend on it", o.Kind, name)
 			var lines []string
@@ -269,18 +269,41 @@ func (e *Engine) drop(n *sql.Drop) error {
 			err.Hint = "Use DROP ... CASCADE to drop the dependent objects too."
 			return err
 		}
-		for _, d := range deps {
-			if dep, ok := e.cat.get(d); ok {
-				if err := e.dropWithIndexes(dep); err != nil {
-					return err
-				}
-			}
-		}
-		if err := e.dropWithIndexes(o); err != nil {
+		if err := e.dropCascade(o); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// visibleDependents lists what depends on o, leaving out o's own
+// changelog (it goes with o).
+func (e *Engine) visibleDependents(o *object) []string {
+	var out []string
+	for _, d := range e.cat.dependents(o.Name) {
+		if dep, ok := e.cat.get(d); ok && !isChangelogOf(dep, o.Name) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// dropCascade drops what depends on o, all the way down, then o with its
+// changelog and indexes.
+func (e *Engine) dropCascade(o *object) error {
+	for _, d := range e.visibleDependents(o) {
+		if dep, ok := e.cat.get(d); ok {
+			if err := e.dropCascade(dep); err != nil {
+				return err
+			}
+		}
+	}
+	if o.Kind == sql.RelMaterializedView {
+		if err := e.dropChangelog(o); err != nil {
+			return err
+		}
+	}
+	return e.dropWithIndexes(o)
 }
 
 // dropWithIndexes drops o and the indexes on it.

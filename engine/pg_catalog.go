@@ -68,6 +68,9 @@ func (sc *systemCtx) relations() []relEntry {
 		}
 	}
 	for _, o := range sc.objects {
+		if hidden(o.Name) {
+			continue
+		}
 		e := relEntry{oid: int64(o.ID), name: o.Name, nsp: oidPublic, obj: o, am: oidHeapAM}
 		switch o.Kind {
 		case sql.RelStream:

@@ -27,6 +27,8 @@ var relationalViews = []struct{ name, query string }{
 	{"semi", "SELECT id FROM a WHERE k IN (SELECT k FROM b)"},
 	{"anti", "SELECT id FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k AND b.w < 3)"},
 	{"scalar", "SELECT id, v - (SELECT max(w) FROM b) AS d FROM a WHERE v >= (SELECT avg(w) FROM b)"},
+	{"over_agg", "SELECT k, n FROM agg_j WHERE n > 1"},
+	{"over_join", "SELECT k, count(*) AS c FROM inner_j GROUP BY k"},
 }
 
 // TestRelationalViewsMatchBatch runs random inserts, updates and deletes on

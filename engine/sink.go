@@ -35,6 +35,9 @@ const (
 	envelopeAppend   = "append"   // the view's rows; the view must be append-only
 	envelopeUpsert   = "upsert"   // the view's rows plus op 'upsert' or 'delete', by the view's key
 	envelopeDebezium = "debezium" // op ('c', 'u', 'd'), before and after as JSON, ts_ms
+	// envelopeChangelog is internal: the view's rows plus weir_diff (+1
+	// or -1), the changelog other views read a view through.
+	envelopeChangelog = "changelog"
 )
 
 // sinkColumns are the target stream's columns for an envelope.
@@ -44,6 +47,8 @@ func sinkColumns(envelope string, view []sql.Column) []sql.Column {
 		return view
 	case envelopeUpsert:
 		return append(append([]sql.Column(nil), view...), sql.Column{Name: "op", Type: types.TText})
+	case envelopeChangelog:
+		return append(append([]sql.Column(nil), view...), sql.Column{Name: "weir_diff", Type: types.TInt8})
 	}
 	return []sql.Column{{Name: "op", Type: types.TText}, {Name: "before", Type: types.TJsonb},
 		{Name: "after", Type: types.TJsonb}, {Name: "ts_ms", Type: types.TInt8}}
@@ -91,18 +96,32 @@ func (e *Engine) createSink(n *sql.CreateSink, text string) error {
 	case envelope == envelopeUpsert && plan.Emits != planner.Upsert:
 		return types.Errorf(types.CodeInvalidObjectDefinition, "sink \"%s\": envelope 'upsert' needs a view with a key (an aggregation's groups, a table's primary key), and %s emits %s changes; use envelope 'debezium'", n.Name, view.Name, plan.Emits)
 	}
+	return e.addSink(n.Name, view, plan, envelope, target, text)
+}
+
+// addSink makes sink name over view, writing target in envelope, and
+// restarts the view with it; ddlMu is held.
+func (e *Engine) addSink(sinkName string, view *object, plan *planner.Plan, envelope, target, text string) error {
+	name := sinkPrefix + sinkName
 	spec := &planner.LateSpec{Cols: sinkColumns(envelope, view.columns())}
 	stream, ok := e.cat.get(target)
 	if !ok {
-		if err := checkName(target); err != nil {
-			return err
+		if !strings.HasPrefix(target, changelogPrefix) {
+			if err := checkName(target); err != nil {
+				return err
+			}
 		}
-		stream = &object{Name: target, Kind: sql.RelStream, Columns: columnsToJSON(spec.Cols), WatermarkCol: -1, Partitions: 1, KeyCol: -1, Topic: target}
+		topic := target
+		if strings.HasPrefix(target, changelogPrefix) {
+			// A view's changelog: topic names allow no control bytes.
+			topic = "weir.changelog." + strconv.FormatUint(uint64(view.ID), 10)
+		}
+		stream = &object{Name: target, Kind: sql.RelStream, Columns: columnsToJSON(spec.Cols), WatermarkCol: -1, Partitions: 1, KeyCol: -1, Topic: topic}
 		if err := e.createWithTopic(stream, wlog.TopicConfig{Partitions: 1}); err != nil {
 			return err
 		}
 	} else if err := lateTargetFits(stream, spec); err != nil {
-		return types.Errorf(types.CodeDatatypeMismatch, "sink \"%s\": stream \"%s\" must have one partition and the columns (%s)", n.Name, target, lateColumnList(spec))
+		return types.Errorf(types.CodeDatatypeMismatch, "sink \"%s\": stream \"%s\" must have one partition and the columns (%s)", sinkName, target, lateColumnList(spec))
 	}
 	o := &object{Name: name, Kind: sql.RelSink, SQL: text, Table: view.Name, Target: target, Envelope: envelope,
 		WatermarkCol: -1, KeyCol: -1, Deps: []string{view.Name, target}}
@@ -113,7 +132,7 @@ func (e *Engine) createSink(n *sql.CreateSink, text string) error {
 		f.stop()
 	}
 	// The stream starts with the view's current rows.
-	err = e.commitNewObject(o, func(b *state.Batch) error {
+	err := e.commitNewObject(o, func(b *state.Batch) error {
 		w, err := e.sinkWriter(o, view, plan)
 		if err != nil {
 			return err
@@ -235,6 +254,16 @@ func (e *Engine) sinkWriter(o, view *object, plan *planner.Plan) (*sink, error) 
 func (s *sink) stage(b exec.StateStore, changes []ViewChange, atMicros int64) error {
 	var rows [][]types.Datum
 	switch s.envelope {
+	case envelopeChangelog:
+		for _, c := range changes {
+			sign, n := int64(1), c.Diff
+			if n < 0 {
+				sign, n = -1, -n
+			}
+			for ; n > 0; n-- {
+				rows = append(rows, append(append([]types.Datum(nil), c.Row...), sign))
+			}
+		}
 	case envelopeAppend:
 		for _, c := range changes {
 			for n := c.Diff; n > 0; n-- {

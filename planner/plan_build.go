@@ -72,9 +72,7 @@ func (b *builder) build(r sql.Rel) error {
 			b.emits = Upsert
 			b.key = append([]int(nil), n.Relation.PrimaryKey...)
 		case sql.RelMaterializedView:
-			if b.continuous {
-				return types.Errorf(types.CodeFeatureNotSupported, "materialized views over materialized views are not supported yet")
-			}
+			// Read through the view's changelog.
 			b.emits = Retracting
 		default:
 			if b.continuous {
