@@ -17,15 +17,15 @@ import (
 // view reading the same stream twice (a self-join) reads it once and
 // feeds both leaves.
 type flowSource struct {
-	obj     *object
-	topic   *wlog.Topic
-	types   []types.Type
+	obj   *object
+	topic *wlog.Topic
+	types []types.Type
 	// recTypes are the records' columns when they differ from the rows'
 	// (a view read through its changelog carries weir_diff last).
 	recTypes []types.Type
-	index   int
-	offsets []int64 // next offset to read, per partition
-	tracker *windowing.Tracker
+	index    int
+	offsets  []int64 // next offset to read, per partition
+	tracker  *windowing.Tracker
 
 	committed []int64 // guarded by the dataflow's mu
 }
