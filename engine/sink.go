@@ -373,3 +373,21 @@ func (s *sink) json(row []types.Datum) types.Datum {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// weir_catalog.sinks: each sink, its view, stream and envelope.
+func init() {
+	registerSystemTable(&systemTable{
+		name: "weir_catalog.sinks", oid: 16302,
+		cols: cols("name", types.TText, "view_name", types.TText, "stream", types.TText, "envelope", types.TText),
+		rows: func(sc *systemCtx) ([][]types.Datum, error) {
+			var out [][]types.Datum
+			for _, o := range sc.objects {
+				if o.Kind != sql.RelSink || hidden(strings.TrimPrefix(o.Name, sinkPrefix)) {
+					continue
+				}
+				out = append(out, []types.Datum{strings.TrimPrefix(o.Name, sinkPrefix), o.Table, o.Target, o.Envelope})
+			}
+			return out, nil
+		},
+	})
+}
