@@ -16,10 +16,9 @@ type Exchange struct {
 	Keys  []Expr
 	Tasks int
 
-	out      []*ChunkBuilder
-	wm       *int64
-	fire     bool
-	keyTypes []types.Type
+	out  [][]*Chunk // per task
+	wm   *int64
+	fire bool
 }
 
 // Process implements Operator.
@@ -33,22 +32,55 @@ func (x *Exchange) Process(m Message) ([]Message, error) {
 	case m.Chunk != nil:
 		c := m.Chunk
 		if x.out == nil {
-			x.out = make([]*ChunkBuilder, x.Tasks)
+			x.out = make([][]*Chunk, x.Tasks)
 		}
-		row := make([]types.Datum, 0, len(c.Types))
-		for i := 0; i < c.Len(); i++ {
-			row = c.Row(i, row)
-			t, err := x.task(row)
-			if err != nil {
-				return nil, err
+		idx := make([][]int, x.Tasks)
+		if err := x.route(c, idx); err != nil {
+			return nil, err
+		}
+		for t, rows := range idx {
+			if out := Take(c, rows); out != nil {
+				x.out[t] = append(x.out[t], out)
 			}
-			if x.out[t] == nil {
-				x.out[t] = NewChunkBuilder(c.Types)
-			}
-			x.out[t].Append(c.Ops[i], row)
 		}
 	}
 	return nil, nil
+}
+
+// route sorts c's row numbers by the task each row's key hashes to. Keys
+// that are plain columns are read alone, not whole rows.
+func (x *Exchange) route(c *Chunk, idx [][]int) error {
+	cols := make([]int, len(x.Keys))
+	for i, k := range x.Keys {
+		r, ok := k.(*ColRef)
+		if !ok {
+			cols = nil
+			break
+		}
+		cols[i] = r.Idx
+	}
+	var row []types.Datum
+	var k []byte
+	for i := 0; i < c.Len(); i++ {
+		t := 0
+		switch {
+		case len(x.Keys) == 0:
+		case cols != nil:
+			k = k[:0]
+			for j, col := range cols {
+				k = types.AppendKey(k, x.Keys[j].Type(), types.GetDatum(c.Rec.Column(col), c.Types[col], i), false)
+			}
+			t = TaskOf(k, x.Tasks)
+		default:
+			row = c.Row(i, row)
+			var err error
+			if t, err = x.task(row); err != nil {
+				return err
+			}
+		}
+		idx[t] = append(idx[t], i)
+	}
+	return nil
 }
 
 func (x *Exchange) task(row []types.Datum) (int, error) {
@@ -74,19 +106,11 @@ func TaskOf(key []byte, tasks int) int {
 	return int(h.Sum64() % uint64(tasks))
 }
 
-// take returns and clears what the exchange holds: a chunk per task (nil
-// for none), then the watermark and firing it saw.
-func (x *Exchange) take() ([]*Chunk, *int64, bool) {
-	var chunks []*Chunk
-	if x.out != nil {
-		chunks = make([]*Chunk, x.Tasks)
-		for t, b := range x.out {
-			if b != nil {
-				chunks[t] = b.Build()
-			}
-		}
-		x.out = nil
-	}
+// take returns and clears what the exchange holds: the chunks for each
+// task, then the watermark and firing it saw.
+func (x *Exchange) take() ([][]*Chunk, *int64, bool) {
+	chunks := x.out
+	x.out = nil
 	wm, fire := x.wm, x.fire
 	x.wm, x.fire = nil, false
 	return chunks, wm, fire

@@ -84,10 +84,8 @@ func (pg *ParallelGraph) drain() error {
 			for t, g := range pg.Tasks {
 				x := g.Nodes[pos.Node].Ops[pos.Op].(*Exchange)
 				chunks, w, f := x.take()
-				for u, c := range chunks {
-					if c != nil {
-						perTask[u] = append(perTask[u], c)
-					}
+				for u, cs := range chunks {
+					perTask[u] = append(perTask[u], cs...)
 				}
 				if w != nil {
 					held[t] = w
