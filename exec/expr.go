@@ -97,10 +97,9 @@ func Eval(e Expr, c *Chunk) (arrow.Array, error) {
 	}
 	b := array.NewBuilder(memory.DefaultAllocator, e.Type().ArrowType())
 	defer b.Release()
-	row := make([]types.Datum, 0, len(c.Types))
+	rr := newRowReader(e)
 	for i := 0; i < c.Len(); i++ {
-		row = c.Row(i, row)
-		v, err := e.EvalRow(row)
+		v, err := e.EvalRow(rr.read(c, i))
 		if err != nil {
 			return nil, err
 		}

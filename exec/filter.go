@@ -1,6 +1,5 @@
 package exec
 
-import "github.com/weir-db/weir/types"
 
 // Filter keeps the rows whose condition is true. Ops pass through
 // unchanged: a retraction is filtered exactly as its insertion was.
@@ -14,19 +13,18 @@ func (f *Filter) Process(m Message) ([]Message, error) {
 		return []Message{m}, nil
 	}
 	c := m.Chunk
-	out := NewChunkBuilder(c.Types)
-	row := make([]types.Datum, 0, len(c.Types))
+	rr := newRowReader(f.Cond)
+	var keep []int
 	for i := 0; i < c.Len(); i++ {
-		row = c.Row(i, row)
-		v, err := f.Cond.EvalRow(row)
+		v, err := f.Cond.EvalRow(rr.read(c, i))
 		if err != nil {
 			return nil, err
 		}
 		if v == true {
-			out.Append(c.Ops[i], row)
+			keep = append(keep, i)
 		}
 	}
-	if oc := out.Build(); oc != nil {
+	if oc := Take(c, keep); oc != nil {
 		return []Message{{Chunk: oc}}, nil
 	}
 	return nil, nil
