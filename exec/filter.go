@@ -1,6 +1,5 @@
 package exec
 
-
 // Filter keeps the rows whose condition is true. Ops pass through
 // unchanged: a retraction is filtered exactly as its insertion was.
 type Filter struct {
