@@ -19,6 +19,10 @@ type hotState struct {
 	windows map[int64]map[string]struct{}
 	order   []int64
 	indexed bool
+	// values caches value multiplicities (DISTINCT, min, max) by their
+	// ValuesID key; 0 means known absent. Write-through, bounded like the
+	// group cache.
+	values map[string]int64
 }
 
 // defaultCacheGroups bounds the group cache when CacheGroups is 0.

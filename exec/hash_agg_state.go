@@ -207,18 +207,24 @@ func provisionalKey(gkey []byte) []byte { return append(append([]byte(nil), gkey
 // and after.
 func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v types.Datum, delta int64) (int64, int64, error) {
 	k := append(h.valuePrefix(gkey, agg), vkey...)
-	var before int64
-	old, err := h.State.Store.Get(h.ValuesID, k)
-	switch {
-	case err == nil:
-		before, _ = binary.Varint(old)
-	case !errors.Is(err, ErrNotFound):
-		return 0, 0, err
+	before, cached := h.hot.values[string(k)]
+	if !cached {
+		old, err := h.State.Store.Get(h.ValuesID, k)
+		switch {
+		case err == nil:
+			before, _ = binary.Varint(old)
+		case !errors.Is(err, ErrNotFound):
+			return 0, 0, err
+		}
 	}
 	after := before + delta
 	if after < 0 {
 		return 0, 0, types.Errorf(types.CodeDataCorrupted, "aggregate received a retraction of a value it never counted")
 	}
+	if h.hot.values == nil || len(h.hot.values) >= h.cacheLimit() {
+		h.hot.values = map[string]int64{}
+	}
+	h.hot.values[string(k)] = after
 	if after == 0 {
 		return before, 0, h.State.Store.Delete(h.ValuesID, k)
 	}

@@ -111,6 +111,9 @@ func runAggDifferential(t *testing.T, rng *rand.Rand, batch int, exprGroup bool)
 		},
 		WindowGroup: -1, GroupsID: 10, ValuesID: 11, State: h,
 	}
+	if rng.Intn(2) == 0 {
+		agg.CacheGroups = 1 + rng.Intn(4) // evictions reload groups and values from state
+	}
 	outTypes := agg.OutTypes()
 	view := map[string]int64{} // output multiset
 	var live [][]types.Datum

@@ -99,6 +99,7 @@ func (h *HashAgg) purge(key []byte) error {
 		if err := h.State.Store.Delete(h.ValuesID, vk); err != nil {
 			return err
 		}
+		delete(h.hot.values, string(vk))
 	}
 	return nil
 }
