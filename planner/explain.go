@@ -35,9 +35,13 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 		case *HopStep:
 			line = fmt.Sprintf("Hop (size %s, slide %s, offset %s)", Duration(s.Size), Duration(s.Slide), Duration(s.Offset))
 		case *SessionStep:
-			line = fmt.Sprintf("SessionWindow (gap %s, %d key columns)", Duration(s.Gap), len(s.Keys))
+			line = fmt.Sprintf("SessionWindow (gap %s, %d key columns; state: sessions)", Duration(s.Gap), len(s.Keys))
 		case *AggStep:
-			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase, emit %s)", len(s.Groups), len(s.Aggs), p.emitText(s))
+			state := "groups"
+			if s.keepsValues() {
+				state += ", value counts"
+			}
+			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase, emit %s; state: %s)", len(s.Groups), len(s.Aggs), p.emitText(s), state)
 		case *TopNStep:
 			line = topNText(s)
 		case *ExchangeStep:
@@ -84,12 +88,22 @@ func joinText(j *JoinInput) string {
 	if j.Cond != nil {
 		s += " with condition"
 	}
+	expiring := false
 	for side, x := range j.Expire {
 		if x == nil {
 			continue
 		}
+		expiring = true
 		in := [2]*Plan{j.Left, j.Right}
 		s += fmt.Sprintf(", %s rows expire when %s passes %s + %s", [2]string{"left", "right"}[side], in[1-side].Cols[x.OtherCol].Name, in[side].Cols[x.Col].Name, Duration(x.Delta))
+	}
+	switch {
+	case j.Temporal:
+		s += " [state: right rows]"
+	case expiring:
+		s += " [state: left rows, right rows, expiry index]"
+	default:
+		s += " [state: left rows, right rows]"
 	}
 	return s
 }
@@ -125,7 +139,7 @@ func topNText(t *TopNStep) string {
 	if t.AppendOnlyInput {
 		s += ", keeps top rows only"
 	}
-	return s + ")"
+	return s + "; state: ranked rows)"
 }
 
 func (p *Plan) outputText() string {

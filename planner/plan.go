@@ -121,6 +121,20 @@ type AggStep struct {
 	AppendOnlyInput bool
 }
 
+// keepsValues reports whether the aggregation keeps value multisets
+// (DISTINCT; min and max over retractions; provisional rows).
+func (a *AggStep) keepsValues() bool {
+	if a.EarlyFire {
+		return true
+	}
+	for _, c := range a.Aggs {
+		if c.Distinct || (c.Func == "min" || c.Func == "max") && !a.AppendOnlyInput {
+			return true
+		}
+	}
+	return false
+}
+
 // SortStep orders the final result (interactive queries only).
 type SortStep struct{ Keys []sql.SortKey }
 
