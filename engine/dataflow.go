@@ -1167,13 +1167,18 @@ func (f *dataflow) fail(err error) {
 }
 
 func (f *dataflow) stop() {
+	f.halt()
+	f.endSubscriptions(types.Errorf(types.CodeObjectNotInPrerequisiteState, "materialized view %s was dropped or stopped", f.view.Name))
+}
+
+// halt stops the dataflow's loop and waits for it to end.
+func (f *dataflow) halt() {
 	select {
 	case <-f.quit:
 	default:
 		close(f.quit)
 	}
 	<-f.done
-	f.endSubscriptions(types.Errorf(types.CodeObjectNotInPrerequisiteState, "materialized view %s was dropped or stopped", f.view.Name))
 }
 
 // targets is every source's current end offsets.

@@ -44,26 +44,18 @@ func (e *Engine) createIndex(n *sql.CreateIndex) error {
 		})
 	case sql.RelMaterializedView:
 		// Stop the view, index its committed rows, restart it with the index.
-		e.mu.Lock()
-		f := e.flows[rel.Name]
-		e.mu.Unlock()
-		if f != nil {
-			f.stop()
-		}
-		err := e.commitNewObject(o, func(b *state.Batch) error {
-			return e.st.Scan(rel.ID, nil, func(k, v []byte) error {
-				row, _, err := exec.DecodeViewRow(v, ts)
-				if err != nil {
-					return err
-				}
-				rk := append([]byte(nil), k...)
-				return b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, rk), rk)
+		return e.restartFlow(rel, func() error {
+			return e.commitNewObject(o, func(b *state.Batch) error {
+				return e.st.Scan(rel.ID, nil, func(k, v []byte) error {
+					row, _, err := exec.DecodeViewRow(v, ts)
+					if err != nil {
+						return err
+					}
+					rk := append([]byte(nil), k...)
+					return b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, rk), rk)
+				})
 			})
 		})
-		if rerr := e.startView(rel); rerr != nil && err == nil {
-			err = rerr
-		}
-		return err
 	}
 	return types.Errorf(types.CodeWrongObjectType, "cannot create index on %s \"%s\"", rel.Kind, rel.Name)
 }

@@ -125,37 +125,29 @@ func (e *Engine) addSink(sinkName string, view *object, plan *planner.Plan, enve
 	}
 	o := &object{Name: name, Kind: sql.RelSink, SQL: text, Table: view.Name, Target: target, Envelope: envelope,
 		WatermarkCol: -1, KeyCol: -1, Deps: []string{view.Name, target}}
-	e.mu.Lock()
-	f := e.flows[view.Name]
-	e.mu.Unlock()
-	if f != nil {
-		f.stop()
-	}
 	// The stream starts with the view's current rows.
-	err := e.commitNewObject(o, func(b *state.Batch) error {
-		w, err := e.sinkWriter(o, view, plan)
-		if err != nil {
-			return err
-		}
-		var snapshot []ViewChange
-		if err := e.st.Scan(view.ID, nil, func(k, v []byte) error {
-			row, n, err := exec.DecodeViewRow(v, view.types())
+	return e.restartFlow(view, func() error {
+		return e.commitNewObject(o, func(b *state.Batch) error {
+			w, err := e.sinkWriter(o, view, plan)
 			if err != nil {
 				return err
 			}
-			for ; n > 0; n-- {
-				snapshot = append(snapshot, ViewChange{Diff: 1, Row: row})
+			var snapshot []ViewChange
+			if err := e.st.Scan(view.ID, nil, func(k, v []byte) error {
+				row, n, err := exec.DecodeViewRow(v, view.types())
+				if err != nil {
+					return err
+				}
+				for ; n > 0; n-- {
+					snapshot = append(snapshot, ViewChange{Diff: 1, Row: row})
+				}
+				return nil
+			}); err != nil {
+				return err
 			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return w.stage(b, snapshot, nowMicros())
+			return w.stage(b, snapshot, nowMicros())
+		})
 	})
-	if rerr := e.startView(view); rerr != nil && err == nil {
-		err = rerr
-	}
-	return err
 }
 
 // viewPlan plans a stored view's query again.
@@ -215,8 +207,7 @@ func (e *Engine) restartView(name string) error {
 	if f == nil {
 		return nil
 	}
-	f.stop()
-	return e.startView(view)
+	return e.restartFlow(view, func() error { return nil })
 }
 
 // sink is a sink as its view's dataflow writes it.

@@ -188,3 +188,41 @@ func (s *Subscription) fail(err error) {
 	}
 	close(s.ch)
 }
+
+// restartFlow stops view's running dataflow, runs change (which alters
+// what the view writes: an index, a sink), and starts the view again,
+// handing its subscribers to the new dataflow: they lose nothing, since
+// the new one resumes at the last commit the old one published.
+func (e *Engine) restartFlow(view *object, change func() error) error {
+	e.mu.Lock()
+	f := e.flows[view.Name]
+	e.mu.Unlock()
+	var subs []*Subscription
+	if f != nil {
+		f.halt()
+		f.commitMu.Lock()
+		subs, f.subs = f.subs, nil
+		f.commitMu.Unlock()
+	}
+	err := change()
+	if rerr := e.startView(view); rerr != nil && err == nil {
+		err = rerr
+	}
+	e.mu.Lock()
+	nf := e.flows[view.Name]
+	e.mu.Unlock()
+	if nf == nil || nf == f {
+		for _, s := range subs {
+			s.fail(types.Errorf(types.CodeObjectNotInPrerequisiteState, "materialized view %s stopped", view.Name))
+		}
+		return err
+	}
+	nf.commitMu.Lock()
+	for _, s := range subs {
+		s.f = nf
+		nf.subs = append(nf.subs, s)
+	}
+	nf.setTaps(len(nf.subs) > 0)
+	nf.commitMu.Unlock()
+	return err
+}
