@@ -48,6 +48,9 @@ func verifyTables(db *pebble.DB, dir string, po *pebble.Options) error {
 		for _, t := range level {
 			st, err := po.FS.Stat(po.FS.PathJoin(dir, tableName(uint64(t.FileNum))))
 			if err != nil {
+				if !live(db, uint64(t.FileNum)) {
+					continue // a compaction replaced it meanwhile
+				}
 				return fmt.Errorf("table %06d: %w", t.FileNum, err)
 			}
 			v := verifiedTable{Num: uint64(t.FileNum), Size: st.Size(), MTime: st.ModTime().UnixNano()}
@@ -57,7 +60,11 @@ func verifyTables(db *pebble.DB, dir string, po *pebble.Options) error {
 			}
 		}
 	}
-	errs := make(chan error, len(todo))
+	type result struct {
+		num uint64
+		err error
+	}
+	errs := make(chan result, len(todo))
 	work := make(chan uint64)
 	var wg sync.WaitGroup
 	for w := 0; w < 2; w++ {
@@ -65,7 +72,7 @@ func verifyTables(db *pebble.DB, dir string, po *pebble.Options) error {
 		go func() {
 			defer wg.Done()
 			for num := range work {
-				errs <- verifyTable(po, dir, num)
+				errs <- result{num, verifyTable(po, dir, num)}
 			}
 		}()
 	}
@@ -75,9 +82,9 @@ func verifyTables(db *pebble.DB, dir string, po *pebble.Options) error {
 	close(work)
 	wg.Wait()
 	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
+	for r := range errs {
+		if r.err != nil && live(db, r.num) {
+			return r.err
 		}
 	}
 	if len(todo) == 0 && len(all) == len(known) {
@@ -87,6 +94,24 @@ func verifyTables(db *pebble.DB, dir string, po *pebble.Options) error {
 	b, _ := json.Marshal(all)
 	_ = writeWholeFile(po, verifiedPath(dir), b)
 	return nil
+}
+
+// live reports whether table num is still part of the store: the store
+// is open while it is verified, and a compaction may replace a table
+// between listing and reading it.
+func live(db *pebble.DB, num uint64) bool {
+	levels, err := db.SSTables()
+	if err != nil {
+		return true
+	}
+	for _, level := range levels {
+		for _, t := range level {
+			if uint64(t.FileNum) == num {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func tableName(num uint64) string { return fmt.Sprintf("%06d.sst", num) }
