@@ -303,7 +303,28 @@ func (e *Engine) dropCascade(o *object) error {
 			return err
 		}
 	}
-	return e.dropWithIndexes(o)
+	if err := e.dropWithIndexes(o); err != nil {
+		return err
+	}
+	// A view no other view reads any more needs no changelog.
+	for _, d := range o.Deps {
+		if up, ok := e.cat.get(d); ok && up.Kind == sql.RelMaterializedView && !e.readByViews(up) {
+			if err := e.dropChangelog(up); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readByViews reports whether a materialized view reads view.
+func (e *Engine) readByViews(view *object) bool {
+	for _, d := range e.visibleDependents(view) {
+		if o, ok := e.cat.get(d); ok && o.Kind == sql.RelMaterializedView {
+			return true
+		}
+	}
+	return false
 }
 
 // dropWithIndexes drops o and the indexes on it.

@@ -8,7 +8,8 @@ import "strings"
 // then every commit's changes, exactly once, and the reading view's
 // dataflow consumes that stream as a retracting source, from its start.
 // Both are named changelogPrefix + view; the names cannot be typed, and
-// pg_catalog does not list them. They live and die with their view.
+// pg_catalog does not list them. They go with their view, or when the
+// last view reading it goes.
 
 const changelogPrefix = "\x00changelog:"
 
