@@ -887,7 +887,11 @@ func (f *dataflow) pushRows(i int, rows []sourceRow, now int64) error {
 		for _, r := range rows {
 			var k []byte
 			for _, c := range src.obj.PrimaryKey {
-				k = types.AppendKey(k, ts[c], r.row[c], false)
+				d, err := types.DecodeColumn(r.raw, ts, c)
+				if err != nil {
+					return err
+				}
+				k = types.AppendKey(k, ts[c], d, false)
 			}
 			t := exec.TaskOf(k, n)
 			parts[t] = append(parts[t], r)
@@ -900,18 +904,22 @@ func (f *dataflow) pushRows(i int, rows []sourceRow, now int64) error {
 		}
 	}
 	msgs := make([]*exec.Message, n)
-	for t, part := range parts {
-		if len(part) > 0 {
-			msgs[t] = &exec.Message{Chunk: src.chunk(part, now)}
-		}
-	}
 	defer func() {
 		for _, m := range msgs {
-			if m != nil {
+			if m != nil && m.Chunk != nil {
 				m.Chunk.Release()
 			}
 		}
 	}()
+	for t, part := range parts {
+		if len(part) > 0 {
+			c, err := src.chunk(part, now)
+			if err != nil {
+				return err
+			}
+			msgs[t] = &exec.Message{Chunk: c}
+		}
+	}
 	for _, leaf := range f.leaves[i] {
 		if err := f.graph.Push(leaf, msgs); err != nil {
 			return err

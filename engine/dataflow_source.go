@@ -104,8 +104,8 @@ func (e *Engine) openFlowSource(o *object, name string, i int) (*flowSource, err
 type sourceRow struct {
 	p   int
 	op  exec.Op
-	row []types.Datum
-	ts  int64 // the record's append time, milliseconds
+	raw []byte // the row's value encoding (the changelog op byte removed)
+	ts  int64  // the record's append time, milliseconds
 	off int64
 }
 
@@ -143,22 +143,17 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 				}
 				op, v = exec.Op(v[0]), v[1:]
 			}
-			var row []types.Datum
-			var err error
 			if fs.recTypes != nil {
 				// A view's changelog: the last column says insert or delete.
-				if row, err = types.DecodeRow(v, fs.recTypes, nil); err != nil {
+				d, err := types.DecodeColumn(v, fs.recTypes, len(fs.recTypes)-1)
+				if err != nil {
 					return err
 				}
-				last := len(row) - 1
-				if d, ok := row[last].(int64); ok && d < 0 {
+				if n, ok := d.(int64); ok && n < 0 {
 					op = exec.Delete
 				}
-				row = row[:last]
-			} else if row, err = types.DecodeRow(v, fs.types, nil); err != nil {
-				return err
 			}
-			rows = append(rows, sourceRow{p: p, op: op, row: row, ts: r.Timestamp, off: off})
+			rows = append(rows, sourceRow{p: p, op: op, raw: append([]byte(nil), v...), ts: r.Timestamp, off: off})
 			next[p] = off + 1
 			return nil
 		})
@@ -174,19 +169,25 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 
 var errStopRead = fmt.Errorf("stop reading")
 
-// chunk lays out rows as a chunk and feeds their event times to the
-// tracker.
-func (fs *flowSource) chunk(rows []sourceRow, now int64) *exec.Chunk {
+// chunk lays out rows as a chunk, decoding them straight into its
+// columns, and feeds their event times to the tracker.
+func (fs *flowSource) chunk(rows []sourceRow, now int64) (*exec.Chunk, error) {
 	cb := exec.NewChunkBuilder(fs.types)
 	for _, r := range rows {
-		cb.Append(r.op, r.row)
+		if err := cb.AppendEncoded(r.op, r.raw); err != nil {
+			return nil, err
+		}
 		if fs.tracker != nil {
-			if ts := r.row[fs.obj.WatermarkCol]; ts != nil {
+			ts, err := types.DecodeColumn(r.raw, fs.types, fs.obj.WatermarkCol)
+			if err != nil {
+				return nil, err
+			}
+			if ts != nil {
 				fs.tracker.Observe(r.p, int64(ts.(types.DTimestamp)), now)
 			}
 		}
 	}
-	return cb.Build()
+	return cb.Build(), nil
 }
 
 // stage writes the source's positions and event times into the epoch's

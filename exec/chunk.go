@@ -80,6 +80,17 @@ func (cb *ChunkBuilder) Append(op Op, row []types.Datum) {
 	cb.ops = append(cb.ops, op)
 }
 
+// AppendEncoded adds one row from its value encoding (types.AppendRow's)
+// with its op, without making datums; the encoding may hold more columns
+// than the chunk, which are ignored.
+func (cb *ChunkBuilder) AppendEncoded(op Op, buf []byte) error {
+	if _, err := types.AppendRowTo(buf, cb.types, cb.b.Fields()); err != nil {
+		return err
+	}
+	cb.ops = append(cb.ops, op)
+	return nil
+}
+
 // Len is the number of rows appended since the last Build.
 func (cb *ChunkBuilder) Len() int { return len(cb.ops) }
 
