@@ -180,15 +180,21 @@ func (c *catalog) sinksOf(view string) []*object {
 
 // dropSinks is DROP SINK: each sink goes and its view runs on without it.
 func (e *Engine) dropSinks(n *sql.Drop) error {
+	return e.dropNamespaced(n, sinkPrefix, "sink", e.dropObject)
+}
+
+// dropNamespaced drops the named objects of a namespace of their own
+// (sources, sinks) with drop, as DROP ... [IF EXISTS] does.
+func (e *Engine) dropNamespaced(n *sql.Drop, prefix, kind string, drop func(*object) error) error {
 	for _, name := range n.Names {
-		o, ok := e.cat.get(sinkPrefix + name)
+		o, ok := e.cat.get(prefix + name)
 		if !ok {
 			if n.IfExists {
 				continue
 			}
-			return types.Errorf(types.CodeUndefinedObject, "sink \"%s\" does not exist", name)
+			return types.Errorf(types.CodeUndefinedObject, "%s \"%s\" does not exist", kind, name)
 		}
-		if err := e.dropObject(o); err != nil {
+		if err := drop(o); err != nil {
 			return err
 		}
 	}

@@ -208,19 +208,7 @@ func (e *Engine) sourceTasks() []*sourceTask {
 // dropSources runs DROP SOURCE: it stops each source and removes its
 // definition. Its streams and what it wrote stay. The caller holds ddlMu.
 func (e *Engine) dropSources(n *sql.Drop) error {
-	for _, name := range n.Names {
-		o, ok := e.cat.get(sourcePrefix + name)
-		if !ok {
-			if n.IfExists {
-				continue
-			}
-			return types.Errorf(types.CodeUndefinedObject, "source \"%s\" does not exist", name)
-		}
-		if err := e.dropSource(o); err != nil {
-			return err
-		}
-	}
-	return nil
+	return e.dropNamespaced(n, sourcePrefix, "source", e.dropSource)
 }
 
 func (e *Engine) dropSource(o *object) error {

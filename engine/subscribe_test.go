@@ -45,6 +45,21 @@ func TestSubscribeSnapshotThenChanges(t *testing.T) {
 	for _, r := range run(t, s, "SELECT * FROM v") {
 		want[fmt.Sprint(r)]++
 	}
+	followUntil(t, sub, state, want)
+	run(t, s, "DROP MATERIALIZED VIEW v")
+	for c := range sub.Changes {
+		if c.Err != nil {
+			return
+		}
+	}
+	t.Fatal("dropping the view did not end the subscription with an error")
+}
+
+// followUntil applies a subscription's changes to state until it equals
+// want, failing on a retraction of a row state lacks, an ended
+// subscription, or a deadline.
+func followUntil(t *testing.T, sub *Subscription, state, want map[string]int64) {
+	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for !sameCounts(state, want) {
 		select {
@@ -66,13 +81,6 @@ func TestSubscribeSnapshotThenChanges(t *testing.T) {
 			t.Fatalf("subscriber state %v never reached the view's rows %v", state, want)
 		}
 	}
-	run(t, s, "DROP MATERIALIZED VIEW v")
-	for c := range sub.Changes {
-		if c.Err != nil {
-			return
-		}
-	}
-	t.Fatal("dropping the view did not end the subscription with an error")
 }
 
 func sameCounts(a, b map[string]int64) bool {
@@ -119,22 +127,5 @@ func TestSubscriptionSurvivesRestarts(t *testing.T) {
 	for _, r := range run(t, s, "SELECT * FROM v") {
 		want[fmt.Sprint(r)]++
 	}
-	deadline := time.After(10 * time.Second)
-	for !sameCounts(state, want) {
-		select {
-		case c, ok := <-sub.Changes:
-			if !ok || c.Err != nil {
-				t.Fatalf("subscription ended: %v", c.Err)
-			}
-			for _, ch := range c.Changes {
-				k := fmt.Sprint(ch.Row)
-				state[k] += ch.Diff
-				if state[k] == 0 {
-					delete(state, k)
-				}
-			}
-		case <-deadline:
-			t.Fatalf("subscriber state %v never reached the view's rows %v", state, want)
-		}
-	}
+	followUntil(t, sub, state, want)
 }
