@@ -86,6 +86,7 @@ type task struct {
 	tap      *exec.ChangeTap
 	graph    *exec.Graph
 	batch    *state.Batch
+	mat      *exec.Materialize
 }
 
 // opInfo describes one operator for weir_catalog.view_operators.
@@ -151,6 +152,7 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 		for _, ix := range e.cat.indexesOf(o.Name) {
 			mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
 		}
+		f.cur.mat = mat
 		root := f.cur.graph.Nodes[0]
 		root.Ops = append(root.Ops, mat)
 		f.graph.Tasks = append(f.graph.Tasks, f.cur.graph)
@@ -706,6 +708,9 @@ func (f *dataflow) epoch(rows [][]sourceRow, next [][]int64, first bool) error {
 	now := nowMicros()
 	f.clock.Now = max(f.clock.Now, now)
 	err := func() error {
+		if err := f.alignSeqs(); err != nil {
+			return err
+		}
 		if first {
 			if err := f.initOperators(); err != nil {
 				return err
@@ -848,6 +853,16 @@ func (f *dataflow) startTasks(b *state.Batch) {
 		t.handle.Store = exec.TaskStore{Store: t.batch, Task: byte(t.index)}
 		t.rows.Store = t.batch
 	}
+}
+
+// alignSeqs orders an append-only view's row keys by epoch (see
+// exec.AlignSeqs).
+func (f *dataflow) alignSeqs() error {
+	mats := make([]*exec.Materialize, len(f.tasks))
+	for i, t := range f.tasks {
+		mats[i] = t.mat
+	}
+	return exec.AlignSeqs(mats)
 }
 
 // mergeTasks adds the tasks' writes to b.

@@ -19,10 +19,15 @@ type Materialize struct {
 	// Tap, when set and on, records every change applied, for the
 	// view's subscribers.
 	Tap *ChangeTap
-	// AppendOnly views never retract, so each row is stored under its
-	// row key plus a sequence number of its own (task byte ‖ 8 bytes,
-	// counted in table SeqTable under SeqKey): no read before the write,
-	// and tasks need not route equal rows to one place.
+	// AppendOnly views never retract, so each row is stored under a key
+	// of its own, a sequence number then the task byte (counted in table
+	// SeqTable under SeqKey): no read before the write, and tasks need not
+	// route equal rows to one place. AlignSeqs keeps the keys ascending
+	// from epoch to epoch across tasks, so Pebble's flushes of a view's
+	// rows never overlap and its compactions move files instead of
+	// rewriting them. (Views written before this stored rows under their
+	// row key ‖ task ‖ sequence; such keys are at least 10 bytes long,
+	// these 9, so the two never meet.)
 	AppendOnly bool
 	Task       byte
 	SeqTable   uint32
@@ -101,17 +106,8 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 // own.
 func (v *Materialize) appendRows(c *Chunk) error {
 	s := v.State.Store
-	if !v.seqRead {
-		b, err := s.Get(v.SeqTable, v.SeqKey)
-		switch {
-		case err == nil && len(b) == 8:
-			v.seq = binary.BigEndian.Uint64(b)
-		case err == nil:
-			return types.Errorf(types.CodeDataCorrupted, "view row sequence is corrupt")
-		case !errors.Is(err, ErrNotFound):
-			return err
-		}
-		v.seqRead = true
+	if err := v.readSeq(); err != nil {
+		return err
 	}
 	row := make([]types.Datum, 0, len(c.Types))
 	val := binary.AppendVarint(nil, 1)
@@ -125,7 +121,7 @@ func (v *Materialize) appendRows(c *Chunk) error {
 			v.Tap.Rows = append(v.Tap.Rows, append([]types.Datum(nil), row...))
 		}
 		v.seq++
-		k := binary.BigEndian.AppendUint64(append(RowKey(v.Types, row), v.Task), v.seq)
+		k := append(binary.BigEndian.AppendUint64(make([]byte, 0, 9), v.seq), v.Task)
 		if err := s.Set(v.ID, k, types.AppendRow(val[:1], v.Types, row)); err != nil {
 			return err
 		}
@@ -136,6 +132,46 @@ func (v *Materialize) appendRows(c *Chunk) error {
 		}
 	}
 	return s.Set(v.SeqTable, v.SeqKey, binary.BigEndian.AppendUint64(nil, v.seq))
+}
+
+// readSeq loads the task's row sequence once after a start or Reset.
+func (v *Materialize) readSeq() error {
+	if v.seqRead {
+		return nil
+	}
+	b, err := v.State.Store.Get(v.SeqTable, v.SeqKey)
+	switch {
+	case err == nil && len(b) == 8:
+		v.seq = binary.BigEndian.Uint64(b)
+	case err == nil:
+		return types.Errorf(types.CodeDataCorrupted, "view row sequence is corrupt")
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	v.seqRead = true
+	return nil
+}
+
+// AlignSeqs starts an epoch of an append-only view's tasks: every task
+// continues from the highest sequence any task has used, so all of this
+// epoch's keys sort after all earlier epochs' keys. Tasks' keys within
+// the epoch interleave; only epochs need to be ordered, since each epoch
+// is one batch and so lands in one memtable.
+func AlignSeqs(tasks []*Materialize) error {
+	var top uint64
+	for _, v := range tasks {
+		if !v.AppendOnly {
+			return nil
+		}
+		if err := v.readSeq(); err != nil {
+			return err
+		}
+		top = max(top, v.seq)
+	}
+	for _, v := range tasks {
+		v.seq = top
+	}
+	return nil
 }
 
 // Reset implements Resetter: the sequence is read again.

@@ -61,6 +61,11 @@ func Open(opts Options) (*Store, error) {
 			po.Levels[i].Compression = pebble.NoCompression
 		}
 	}
+	// Views write many small rows per epoch; a 64 MiB memtable (Pebble's
+	// default is 4 MiB) flushes a sixteenth as often and so leaves fewer,
+	// larger L0 files to compact: q0's view over 500k events went from
+	// 121k to 133–165k events/s/core with it.
+	po.MemTableSize = 64 << 20
 	po.EnsureDefaults()
 	po.Logger = quietLogger{}
 	db, err := openChecked(opts.Dir, po)
