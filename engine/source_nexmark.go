@@ -33,19 +33,36 @@ var nexmarkStreams = []nexmarkStream{
 		"url", types.TVarchar, "date_time", types.TTimestamp, "extra", types.TVarchar)},
 }
 
-// nexmarkRow is event ev as a row of its stream.
-func nexmarkRow(ev nexmark.Event) []types.Datum {
+// appendNexmarkRow appends event ev encoded as a row of its stream
+// (types.AppendRow's layout), field by field.
+func appendNexmarkRow(buf []byte, ev *nexmark.Event) []byte {
 	switch ev.Kind {
 	case nexmark.PersonEvent:
 		p := ev.Person
-		return []types.Datum{p.ID, p.Name, p.Email, p.CreditCard, p.City, p.State, types.DTimestamp(p.DateTime), p.Extra}
+		buf = types.AppendRowInt(buf, p.ID)
+		for _, s := range [...]string{p.Name, p.Email, p.CreditCard, p.City, p.State} {
+			buf = types.AppendRowString(buf, s)
+		}
+		buf = types.AppendRowInt(buf, p.DateTime)
+		return types.AppendRowString(buf, p.Extra)
 	case nexmark.AuctionEvent:
 		a := ev.Auction
-		return []types.Datum{a.ID, a.ItemName, a.Description, a.InitialBid, a.Reserve, types.DTimestamp(a.DateTime),
-			types.DTimestamp(a.Expires), a.Seller, a.Category, a.Extra}
+		buf = types.AppendRowInt(buf, a.ID)
+		buf = types.AppendRowString(buf, a.ItemName)
+		buf = types.AppendRowString(buf, a.Description)
+		for _, v := range [...]int64{a.InitialBid, a.Reserve, a.DateTime, a.Expires, a.Seller, a.Category} {
+			buf = types.AppendRowInt(buf, v)
+		}
+		return types.AppendRowString(buf, a.Extra)
 	}
 	b := ev.Bid
-	return []types.Datum{b.Auction, b.Bidder, b.Price, b.Channel, b.URL, types.DTimestamp(b.DateTime), b.Extra}
+	for _, v := range [...]int64{b.Auction, b.Bidder, b.Price} {
+		buf = types.AppendRowInt(buf, v)
+	}
+	buf = types.AppendRowString(buf, b.Channel)
+	buf = types.AppendRowString(buf, b.URL)
+	buf = types.AppendRowInt(buf, b.DateTime)
+	return types.AppendRowString(buf, b.Extra)
 }
 
 // ensureNexmarkStreams reuses the spec's streams that exist with the

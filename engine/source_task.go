@@ -27,10 +27,12 @@ import (
 type sourceTask struct {
 	e      *Engine
 	spec   *sourceSpec
-	gen    nexmark.Config
+	gen    *nexmark.Generator
 	topics []*wlog.Topic
 	ts     [][]types.Type
 	next   []int64 // per kind: the first event id not landed yet
+	buf    []byte  // a cycle's encoded rows, reused
+	ends   []int   // where each row ends in buf
 
 	landed atomic.Int64 // every event id below it has landed
 	quit   chan struct{}
@@ -49,7 +51,7 @@ const sourceChunk = 4096
 var sourceAfterAppend func(source string, kind int, to int64) error
 
 func newSourceTask(e *Engine, spec *sourceSpec) *sourceTask {
-	return &sourceTask{e: e, spec: spec, gen: nexmark.Config{Seed: spec.Seed, EventRate: spec.EventTimeRate},
+	return &sourceTask{e: e, spec: spec, gen: &nexmark.Generator{Config: nexmark.Config{Seed: spec.Seed, EventRate: spec.EventTimeRate}},
 		quit: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -177,13 +179,27 @@ func (t *sourceTask) run() {
 func (t *sourceTask) land(from, to int64) error {
 	recs := make([][]wlog.Record, len(t.topics))
 	now := nowMillis()
+	// All values share one buffer, sliced once it is complete.
+	buf := t.buf[:0]
+	ends := t.ends[:0]
 	for id := from; id < to; id++ {
 		k := nexmark.KindOf(id)
 		if id < t.next[k] {
 			continue
 		}
-		row := nexmarkRow(t.gen.Generate(id))
-		recs[k] = append(recs[k], wlog.Record{Value: types.AppendRow(nil, t.ts[k], row), Timestamp: now})
+		buf = appendNexmarkRow(buf, t.gen.At(id))
+		ends = append(ends, len(buf))
+	}
+	t.buf, t.ends = buf, ends
+	at, i := 0, 0
+	for id := from; id < to; id++ {
+		k := nexmark.KindOf(id)
+		if id < t.next[k] {
+			continue
+		}
+		recs[k] = append(recs[k], wlog.Record{Value: buf[at:ends[i]:ends[i]], Timestamp: now})
+		at = ends[i]
+		i++
 	}
 	for k, rs := range recs {
 		if len(rs) > 0 {

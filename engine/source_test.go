@@ -202,3 +202,19 @@ func TestNexmarkSourceErrors(t *testing.T) {
 		t.Fatalf("a failed CREATE SOURCE left %v relations", got[0][0])
 	}
 }
+
+// nexmarkRow is event ev as its stream's row, built from datums
+// independently of appendNexmarkRow's field-by-field encoding.
+func nexmarkRow(ev nexmark.Event) []types.Datum {
+	switch ev.Kind {
+	case nexmark.PersonEvent:
+		p := ev.Person
+		return []types.Datum{p.ID, p.Name, p.Email, p.CreditCard, p.City, p.State, types.DTimestamp(p.DateTime), p.Extra}
+	case nexmark.AuctionEvent:
+		a := ev.Auction
+		return []types.Datum{a.ID, a.ItemName, a.Description, a.InitialBid, a.Reserve, types.DTimestamp(a.DateTime),
+			types.DTimestamp(a.Expires), a.Seller, a.Category, a.Extra}
+	}
+	b := ev.Bid
+	return []types.Datum{b.Auction, b.Bidder, b.Price, b.Channel, b.URL, types.DTimestamp(b.DateTime), b.Extra}
+}

@@ -64,6 +64,17 @@ func AppendRow(buf []byte, ts []Type, row []Datum) []byte {
 	return buf
 }
 
+// AppendRowInt appends a non-null integer field as AppendRow lays out
+// int64, DDate and DTimestamp datums, for writers that encode a row
+// field by field without boxing datums.
+func AppendRowInt(buf []byte, v int64) []byte { return binary.AppendVarint(append(buf, 1), v) }
+
+// AppendRowString appends a non-null text field as AppendRow does.
+func AppendRowString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(append(buf, 1), uint64(len(s)))
+	return append(buf, s...)
+}
+
 // DecodeRow reads a row of the given types. Strings and byte slices are
 // copied, so the row outlives buf.
 func DecodeRow(buf []byte, ts []Type, row []Datum) ([]Datum, error) {

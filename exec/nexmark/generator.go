@@ -1,10 +1,6 @@
 package nexmark
 
-import (
-	"fmt"
-	"math"
-	"strings"
-)
+import "math"
 
 // Config fixes a generated stream.
 type Config struct {
@@ -122,105 +118,154 @@ func nextAuction(r *rng, e int64) int64 {
 // price is log-uniform over 100 .. 10^8.
 func price(r *rng) int64 { return int64(math.Round(math.Pow(10, 6*r.float()) * 100)) }
 
-// word is a random lower-case word of length 3 + u(max-3), a space in
-// place of a letter with probability 1/13, trimmed.
-func word(r *rng, maxLen int64) string {
-	n := 3 + r.intn(maxLen-3)
-	b := make([]byte, n)
-	for i := range b {
-		if r.intn(13) == 0 {
-			b[i] = ' '
-		} else {
-			b[i] = byte('a' + r.intn(26))
-		}
-	}
-	return strings.TrimSpace(string(b))
-}
-
-// pad extends s with random letters to about avg bytes on average.
-func pad(r *rng, s string, avg int64) string {
-	if int64(len(s)) >= avg {
-		return ""
-	}
-	need := avg - int64(len(s))
-	n := r.intn(2*need + 1)
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte('a' + r.intn(26))
-	}
-	return string(b)
-}
-
 var (
 	states     = []string{"AZ", "CA", "ID", "OR", "WA", "WY"}
 	cities     = []string{"Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland", "Bend", "Redmond", "Seattle", "Kent", "Cheyenne"}
 	firstNames = []string{"Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"}
 	lastNames  = []string{"Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"}
 	hotChannel = []string{"Google", "Facebook", "Baidu", "Apple"}
+	hotURL     = []string{
+		"https://www.nexmark.com/google/item.htm?query=1",
+		"https://www.nexmark.com/facebook/item.htm?query=1",
+		"https://www.nexmark.com/baidu/item.htm?query=1",
+		"https://www.nexmark.com/apple/item.htm?query=1",
+	}
 )
 
 // Time is event id e's event time: base + e × (1e6 / rate) microseconds.
 func (c Config) Time(e int64) int64 { return c.base() + e*1_000_000/c.rate() }
 
-// Generate computes event e.
+// Generate computes event e in memory of its own.
 func (c Config) Generate(e int64) Event {
+	var (
+		ev      Event
+		p       *Person
+		a       *Auction
+		b       *Bid
+		arenaSz int
+	)
+	switch KindOf(e) {
+	case PersonEvent:
+		p, arenaSz = new(Person), 256
+	case AuctionEvent:
+		a, arenaSz = new(Auction), 768
+	default:
+		b, arenaSz = new(Bid), 192
+	}
+	c.fill(e, &ev, p, a, b, &arena{buf: make([]byte, 0, arenaSz)})
+	return ev
+}
+
+// Generator computes events into memory it reuses: the event At returns,
+// and every string in it, stay valid only until the next call. Readers
+// that encode each event at once (a source landing rows) allocate
+// nothing per event.
+type Generator struct {
+	Config
+	ev Event
+	p  Person
+	a  Auction
+	b  Bid
+	ar arena
+}
+
+// At computes event e.
+func (g *Generator) At(e int64) *Event {
+	g.ev = Event{}
+	g.ar.buf = g.ar.buf[:0]
+	g.Config.fill(e, &g.ev, &g.p, &g.a, &g.b, &g.ar)
+	return &g.ev
+}
+
+// fill computes event e into ev, using whichever of p, a and b its kind
+// needs and building its strings in ar.
+func (c Config) fill(e int64, ev *Event, p *Person, a *Auction, b *Bid, ar *arena) {
 	r := newRNG(c.Seed, e)
 	t := c.Time(e)
-	ev := Event{ID: e, Kind: KindOf(e)}
+	*ev = Event{ID: e, Kind: KindOf(e)}
 	switch ev.Kind {
 	case PersonEvent:
-		p := &Person{ID: lastPerson(e) + firstPersonID, DateTime: t}
-		p.Name = firstNames[r.intn(int64(len(firstNames)))] + " " + lastNames[r.intn(int64(len(lastNames)))]
-		p.Email = word(r, 7) + "@" + word(r, 5) + ".com"
-		p.CreditCard = fmt.Sprintf("%04d %04d %04d %04d", r.intn(10000), r.intn(10000), r.intn(10000), r.intn(10000))
+		*p = Person{ID: lastPerson(e) + firstPersonID, DateTime: t}
+		at := ar.mark()
+		ar.add(firstNames[r.intn(int64(len(firstNames)))])
+		ar.add(" ")
+		ar.add(lastNames[r.intn(int64(len(lastNames)))])
+		p.Name = ar.since(at)
+		at = ar.mark()
+		ar.word(&r, 7)
+		ar.add("@")
+		ar.word(&r, 5)
+		ar.add(".com")
+		p.Email = ar.since(at)
+		at = ar.mark()
+		for i := 0; i < 4; i++ {
+			if i > 0 {
+				ar.add(" ")
+			}
+			ar.digits4(r.intn(10000))
+		}
+		p.CreditCard = ar.since(at)
 		p.City = cities[r.intn(int64(len(cities)))]
 		p.State = states[r.intn(int64(len(states)))]
-		p.Extra = pad(r, p.Name+p.Email+p.CreditCard+p.City+p.State, 200)
+		p.Extra = ar.pad(&r, len(p.Name)+len(p.Email)+len(p.CreditCard)+len(p.City)+len(p.State), 200)
 		ev.Person = p
 	case AuctionEvent:
-		a := &Auction{ID: lastAuction(e) + firstAuction, DateTime: t}
+		*a = Auction{ID: lastAuction(e) + firstAuction, DateTime: t}
 		if r.intn(hotRatio) > 0 {
 			a.Seller = (lastPerson(e)/100)*100 + firstPersonID
 		} else {
-			a.Seller = nextPerson(r, e) + firstPersonID
+			a.Seller = nextPerson(&r, e) + firstPersonID
 		}
 		a.Category = 10 + r.intn(5)
-		a.InitialBid = price(r)
-		a.Reserve = a.InitialBid + price(r)
-		a.ItemName = word(r, 20)
-		a.Description = word(r, 100)
+		a.InitialBid = price(&r)
+		a.Reserve = a.InitialBid + price(&r)
+		at := ar.mark()
+		ar.word(&r, 20)
+		a.ItemName = ar.since(at)
+		at = ar.mark()
+		ar.word(&r, 100)
+		a.Description = ar.since(at)
 		horizon := c.Time(e+1666) - t
 		a.Expires = t + 1000 + r.intn(2*horizon)
-		a.Extra = pad(r, a.ItemName+a.Description, 500)
+		a.Extra = ar.pad(&r, len(a.ItemName)+len(a.Description), 500)
 		ev.Auction = a
 	default:
-		b := &Bid{DateTime: t}
+		*b = Bid{DateTime: t}
 		if r.intn(2) == 0 {
 			b.Auction = (lastAuction(e)/100)*100 + firstAuction
 		} else {
-			b.Auction = nextAuction(r, e) + firstAuction
+			b.Auction = nextAuction(&r, e) + firstAuction
 		}
 		if r.intn(hotRatio) > 0 {
 			b.Bidder = (lastPerson(e)/100)*100 + 1 + firstPersonID
 		} else {
-			b.Bidder = nextPerson(r, e) + firstPersonID
+			b.Bidder = nextPerson(&r, e) + firstPersonID
 		}
-		b.Price = price(r)
+		b.Price = price(&r)
 		if r.intn(2) == 0 {
 			i := r.intn(int64(len(hotChannel)))
-			b.Channel = hotChannel[i]
-			b.URL = "https://www.nexmark.com/" + strings.ToLower(hotChannel[i]) + "/item.htm?query=1"
+			b.Channel, b.URL = hotChannel[i], hotURL[i]
 		} else {
-			b.Channel = fmt.Sprintf("channel-%d", r.intn(10000))
-			b.URL = fmt.Sprintf("https://www.nexmark.com/%s/%s/%s/item.htm?query=1", word(r, 5), word(r, 5), word(r, 5))
-			if r.intn(10) > 0 {
-				b.URL += fmt.Sprintf("&channel_id=%d", r.intn(1<<31))
+			at := ar.mark()
+			ar.add("channel-")
+			ar.int(r.intn(10000))
+			b.Channel = ar.since(at)
+			at = ar.mark()
+			ar.add("https://www.nexmark.com/")
+			for i := 0; i < 3; i++ {
+				ar.word(&r, 5)
+				ar.add("/")
 			}
+			ar.add("item.htm?query=1")
+			if r.intn(10) > 0 {
+				ar.add("&channel_id=")
+				ar.int(r.intn(1 << 31))
+			}
+			b.URL = ar.since(at)
 		}
-		b.Extra = pad(r, b.Channel+b.URL, 100)
+		b.Extra = ar.pad(&r, len(b.Channel)+len(b.URL), 100)
 		ev.Bid = b
 	}
-	return ev
 }
 
 // Range generates events [from, to) that belong to reader p of n

@@ -73,3 +73,88 @@ func BenchmarkGenerate(b *testing.B) {
 		c.Generate(int64(i))
 	}
 }
+
+// TestGeneratorMatchesGenerate checks that the reusing generator computes
+// the events Generate does, and that Generate's strings stay intact while
+// other events are generated.
+func TestGeneratorMatchesGenerate(t *testing.T) {
+	c := Config{Seed: 11}
+	g := Generator{Config: c}
+	kept := make([]Event, 0, 500)
+	for e := int64(0); e < 500; e++ {
+		kept = append(kept, c.Generate(e))
+	}
+	for e := int64(0); e < 500; e++ {
+		if got := g.At(e); !reflect.DeepEqual(*got, kept[e]) {
+			t.Fatalf("event %d: Generator gives %+v, Generate %+v", e, *got, kept[e])
+		}
+	}
+	for e := int64(0); e < 500; e++ {
+		if !reflect.DeepEqual(kept[e], c.Generate(e)) {
+			t.Fatalf("event %d changed after later events were generated", e)
+		}
+	}
+}
+
+// TestStringsLookGenerated checks the shapes of the generated strings:
+// words trimmed, credit cards as four groups of four digits, padding in
+// lower-case letters.
+func TestStringsLookGenerated(t *testing.T) {
+	c := Config{Seed: 3}
+	letters := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < 'a' || s[i] > 'z' {
+				return false
+			}
+		}
+		return true
+	}
+	for e := int64(0); e < 2000; e++ {
+		ev := c.Generate(e)
+		switch ev.Kind {
+		case PersonEvent:
+			p := ev.Person
+			if len(p.CreditCard) != 19 || p.CreditCard[4] != ' ' || p.CreditCard[9] != ' ' || p.CreditCard[14] != ' ' {
+				t.Fatalf("credit card %q", p.CreditCard)
+			}
+			if !letters(p.Extra) {
+				t.Fatalf("person extra %q", p.Extra)
+			}
+		case AuctionEvent:
+			a := ev.Auction
+			for _, w := range []string{a.ItemName, a.Description} {
+				if w != "" && (w[0] == ' ' || w[len(w)-1] == ' ') {
+					t.Fatalf("word %q is not trimmed", w)
+				}
+			}
+			if !letters(a.Extra) {
+				t.Fatalf("auction extra %q", a.Extra)
+			}
+		case BidEvent:
+			b := ev.Bid
+			if b.URL[:24] != "https://www.nexmark.com/" || !letters(b.Extra) {
+				t.Fatalf("bid %+v", b)
+			}
+		}
+	}
+}
+
+// TestEventsDoNotRepeatEachOther checks that nearby events draw
+// independent values: no two bids among the first 20,000 events share
+// their padding (which would mean overlapping random sequences).
+func TestEventsDoNotRepeatEachOther(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 42} {
+		c := Config{Seed: seed}
+		seen := map[string]int64{}
+		for e := int64(0); e < 20_000; e++ {
+			ev := c.Generate(e)
+			if ev.Kind != BidEvent || len(ev.Bid.Extra) < 12 {
+				continue
+			}
+			if prev, ok := seen[ev.Bid.Extra]; ok {
+				t.Fatalf("seed %d: bids %d and %d share extra %q", seed, prev, e, ev.Bid.Extra)
+			}
+			seen[ev.Bid.Extra] = e
+		}
+	}
+}
