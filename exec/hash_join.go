@@ -361,25 +361,58 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 // keeps its expiry index entry; it returns the new multiplicity.
 func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int64) (int64, error) {
 	s := j.State.Store
-	rows, err := j.rowsOf(side, k)
-	if err != nil {
-		return 0, err
+	c := &j.cache[side]
+	rows := c.keys[string(k)]
+	if rows == nil && c.whole == wholeUnknown {
+		if err := j.loadWhole(side); err != nil {
+			return 0, err
+		}
+		rows = c.keys[string(k)]
 	}
 	rk := RowKey(j.Types[side], row)
-	e := rows.byRow[string(rk)]
+	var e *joinEntry
+	switch {
+	case rows != nil:
+		e = rows.byRow[string(rk)]
+	case c.whole == wholeYes:
+		// A new key of a side held whole: cache it, to stay whole.
+		rows = &joinRows{byRow: map[string]*joinEntry{}}
+		j.cacheKey(side, k, rows)
+	default:
+		// The key is not cached: read only this row's entry. A point read
+		// is answered by bloom filters when the row is new (the usual
+		// case), where loading the key's rows would scan.
+		key := append(append(make([]byte, 0, len(k)+len(rk)), k...), rk...)
+		v, err := s.Get(j.IDs[side], key)
+		switch {
+		case err == nil:
+			x, err := j.decodeEntry(key, v, side)
+			if err != nil {
+				return 0, err
+			}
+			e = &x
+		case !errors.Is(err, ErrNotFound):
+			return 0, err
+		}
+	}
 	if e == nil {
 		if sign < 0 {
 			return 0, types.Errorf(types.CodeDataCorrupted, "join received a retraction for a row it does not hold")
 		}
 		e = &joinEntry{key: append(append([]byte(nil), k...), rk...), row: append([]types.Datum(nil), row...)}
-		rows.add(e, len(k))
-		j.cache[side].rows++
+		if rows != nil {
+			rows.add(e, len(k))
+			c.rows++
+		}
 	}
 	before := e.count
 	e.count += sign
 	e.degree = degree
+	var err error
 	if e.count == 0 {
-		rows.remove(e, len(k))
+		if rows != nil {
+			j.uncache(side, rows, e, k)
+		}
 		err = s.Delete(j.IDs[side], e.key)
 	} else {
 		err = s.Set(j.IDs[side], e.key, j.encodeEntry(e, side))

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/weir-db/weir/types"
@@ -20,7 +21,25 @@ type joinRows struct {
 type joinCache struct {
 	keys map[string]*joinRows
 	rows int
+	// whole says whether keys holds every row of the side's state, so a
+	// key it lacks has no rows and needs no read: a small side (q7's
+	// window maxima, a dimension table) is probed without touching Pebble.
+	// It is found out at the first read after a start and lost for good
+	// once the side outgrows the budget.
+	whole wholeness
 }
+
+type wholeness int8
+
+const (
+	wholeUnknown wholeness = iota
+	wholeYes
+	wholeNo
+)
+
+// noRows is what a key with no rows gives when the cache is whole; it is
+// not cached, so absent keys that are only probed take no memory.
+var noRows = &joinRows{}
 
 // defaultJoinCacheRows bounds each side's cache when CacheRows is 0.
 const defaultJoinCacheRows = 1 << 16
@@ -39,6 +58,17 @@ func (j *HashJoin) rowsOf(side int, k []byte) (*joinRows, error) {
 	if r := c.keys[string(k)]; r != nil {
 		return r, nil
 	}
+	if c.whole == wholeUnknown {
+		if err := j.loadWhole(side); err != nil {
+			return nil, err
+		}
+		if r := c.keys[string(k)]; r != nil {
+			return r, nil
+		}
+	}
+	if c.whole == wholeYes {
+		return noRows, nil
+	}
 	r := &joinRows{byRow: map[string]*joinEntry{}}
 	err := j.State.Store.Scan(j.IDs[side], k, func(key, v []byte) error {
 		e, err := j.decodeEntry(key, v, side)
@@ -51,14 +81,59 @@ func (j *HashJoin) rowsOf(side int, k []byte) (*joinRows, error) {
 	if err != nil {
 		return nil, err
 	}
+	j.cacheKey(side, k, r)
+	return r, nil
+}
+
+// cacheKey caches r as side's rows under k.
+func (j *HashJoin) cacheKey(side int, k []byte, r *joinRows) {
+	c := &j.cache[side]
 	if c.keys == nil || c.rows+len(r.entries) > j.cacheLimit() {
 		// Over budget: start again. State is in the table; the cache only
 		// saves reads.
 		c.keys, c.rows = map[string]*joinRows{}, 0
+		if c.whole == wholeYes {
+			c.whole = wholeNo
+		}
 	}
 	c.keys[string(k)] = r
 	c.rows += len(r.entries)
-	return r, nil
+}
+
+// loadWhole reads side's state into the cache if it fits the budget,
+// and records whether it did.
+func (j *HashJoin) loadWhole(side int) error {
+	c := &j.cache[side]
+	keys, n := map[string]*joinRows{}, 0
+	err := j.State.Store.Scan(j.IDs[side], nil, func(key, v []byte) error {
+		if n++; n > j.cacheLimit() {
+			return errStop
+		}
+		e, err := j.decodeEntry(key, v, side)
+		if err != nil {
+			return err
+		}
+		k, ok := j.joinKey(side, e.row)
+		if !ok || !bytes.HasPrefix(key, k) {
+			return types.Errorf(types.CodeDataCorrupted, "join state entry does not start with its row's join key")
+		}
+		r := keys[string(k)]
+		if r == nil {
+			r = &joinRows{byRow: map[string]*joinEntry{}}
+			keys[string(k)] = r
+		}
+		r.add(&e, len(k))
+		return nil
+	})
+	switch {
+	case err == errStop:
+		c.whole = wholeNo
+		return nil
+	case err != nil:
+		return err
+	}
+	c.keys, c.rows, c.whole = keys, n, wholeYes
+	return nil
 }
 
 func (r *joinRows) add(e *joinEntry, keyLen int) {
@@ -89,7 +164,19 @@ func (j *HashJoin) forget(side int, stateKey []byte, keyLen int) {
 	}
 	if e := r.byRow[string(stateKey[keyLen:])]; e != nil {
 		e.count = 0
-		r.remove(e, keyLen)
+		j.uncache(side, r, e, stateKey[:keyLen])
+	}
+}
+
+// uncache drops entry e, whose count fell to 0, from side's cached rows r
+// under join key k, and the key once it has no rows left, so that a
+// cache held whole does not fill with keys whose rows are gone.
+func (j *HashJoin) uncache(side int, r *joinRows, e *joinEntry, k []byte) {
+	c := &j.cache[side]
+	r.remove(e, len(k))
+	c.rows--
+	if len(r.byRow) == 0 {
+		delete(c.keys, string(k))
 	}
 }
 

@@ -126,8 +126,13 @@ func TestHashJoinDifferential(t *testing.T) {
 					st := newTestStore(t)
 					h := &StateHandle{}
 					j := &HashJoin{Kind: kind, Types: ts, Keys: [2][]int{{0}, {0}}, Cond: cond, IDs: [2]uint32{30, 31}, Aux: 32, State: h}
-					if seed%2 == 1 {
+					switch seed % 3 {
+					case 1:
 						j.CacheRows = 3 // evictions reload from state
+					case 2:
+						// State starts held whole, outgrows the cache midway;
+						// restarts (Reset) find out anew whether it fits.
+						j.CacheRows = 40
 					}
 					changes := randomChangelogs(rng, 200)
 					got := viewState{}
@@ -151,6 +156,9 @@ func TestHashJoinDifferential(t *testing.T) {
 						}
 						if err := b.Commit(); err != nil {
 							t.Fatal(err)
+						}
+						if seed%3 == 2 && rng.Intn(5) == 0 {
+							j.Reset()
 						}
 					}
 					if want := naiveJoin(kind, cond, changes, ts); got.String() != want.String() {
