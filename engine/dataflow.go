@@ -279,6 +279,7 @@ func (f *dataflow) buildGraph(base uint32) error {
 			for i, src := range f.sources {
 				if src.obj.Name == p.Source.Name && first {
 					f.leaves[i] = append(f.leaves[i], idx)
+					src.need(p.SourceCols)
 				}
 			}
 		case p.Join != nil:

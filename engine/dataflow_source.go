@@ -26,8 +26,29 @@ type flowSource struct {
 	index    int
 	offsets  []int64 // next offset to read, per partition
 	tracker  *windowing.Tracker
+	// keep marks the columns the view reads (nil: all); the others are
+	// decoded as NULLs. keepAll is set once some scan reads them all.
+	keep    []bool
+	keepAll bool
 
 	committed []int64 // guarded by the dataflow's mu
+}
+
+// need adds the columns one scan of the source reads (planner's
+// Plan.SourceCols; nil: all of them).
+func (fs *flowSource) need(cols []bool) {
+	switch {
+	case fs.keepAll:
+	case cols == nil || len(cols) != len(fs.types):
+		fs.keepAll, fs.keep = true, nil
+	default:
+		if fs.keep == nil {
+			fs.keep = make([]bool, len(cols))
+		}
+		for i, c := range cols {
+			fs.keep[i] = fs.keep[i] || c
+		}
+	}
 }
 
 // sourceSuffix tells the progress keys of a view's sources apart; the
@@ -174,7 +195,7 @@ var errStopRead = fmt.Errorf("stop reading")
 func (fs *flowSource) chunk(rows []sourceRow, now int64) (*exec.Chunk, error) {
 	cb := exec.NewChunkBuilder(fs.types)
 	for _, r := range rows {
-		if err := cb.AppendEncoded(r.op, r.raw); err != nil {
+		if err := cb.AppendEncoded(r.op, r.raw, fs.keep); err != nil {
 			return nil, err
 		}
 		if fs.tracker != nil {

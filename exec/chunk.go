@@ -82,9 +82,10 @@ func (cb *ChunkBuilder) Append(op Op, row []types.Datum) {
 
 // AppendEncoded adds one row from its value encoding (types.AppendRow's)
 // with its op, without making datums; the encoding may hold more columns
-// than the chunk, which are ignored.
-func (cb *ChunkBuilder) AppendEncoded(op Op, buf []byte) error {
-	if _, err := types.AppendRowTo(buf, cb.types, cb.b.Fields()); err != nil {
+// than the chunk, which are ignored. Columns keep does not mark (when it
+// is not nil) are left NULL.
+func (cb *ChunkBuilder) AppendEncoded(op Op, buf []byte, keep []bool) error {
+	if _, err := types.AppendRowTo(buf, cb.types, cb.b.Fields(), keep); err != nil {
 		return err
 	}
 	cb.ops = append(cb.ops, op)

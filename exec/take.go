@@ -59,9 +59,21 @@ func takeArray(arr arrow.Array, idx []int) arrow.Array {
 	case *array.Decimal128:
 		takeValues[decimal128.Num](a, b.(*array.Decimal128Builder), idx)
 	case *array.String:
-		takeValues[string](a, b.(*array.StringBuilder), idx)
+		sb := b.(*array.StringBuilder)
+		n := 0
+		for _, i := range idx {
+			n += a.ValueLen(i)
+		}
+		sb.ReserveData(n)
+		takeValues[string](a, sb, idx)
 	case *array.Binary:
-		takeValues[[]byte](a, b.(*array.BinaryBuilder), idx)
+		bb := b.(*array.BinaryBuilder)
+		n := 0
+		for _, i := range idx {
+			n += a.ValueLen(i)
+		}
+		bb.ReserveData(n)
+		takeValues[[]byte](a, bb, idx)
 	case *array.Date32:
 		takeValues[arrow.Date32](a, b.(*array.Date32Builder), idx)
 	case *array.Timestamp:

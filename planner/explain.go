@@ -58,7 +58,19 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 	}
 	switch {
 	case q.Source != nil:
-		add(fmt.Sprintf("Scan %s %s emits %s", q.Source.Kind, q.Source.Name, q.SourceEmits))
+		reads := ""
+		if q.SourceCols != nil {
+			var names []string
+			for i, c := range q.Source.Columns {
+				if i < len(q.SourceCols) && q.SourceCols[i] {
+					names = append(names, c.Name)
+				}
+			}
+			if len(names) < len(q.Source.Columns) {
+				reads = " reading (" + strings.Join(names, ", ") + ")"
+			}
+		}
+		add(fmt.Sprintf("Scan %s %s%s emits %s", q.Source.Kind, q.Source.Name, reads, q.SourceEmits))
 	case q.Join != nil:
 		add(joinText(q.Join) + " emits " + q.SourceEmits.String())
 		p.explain(q.Join.Left, depth, lines)

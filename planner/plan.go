@@ -32,11 +32,14 @@ func (e Emits) String() string {
 // processing-time fields are the root's alone.
 type Plan struct {
 	Source *sql.Relation
-	Values *sql.Values
-	Join   *JoinInput
-	Union  []*Plan
-	Steps  []Step
-	Cols   []sql.Column
+	// SourceCols, when set, marks the columns of Source the view reads;
+	// the others may be NULL (see pruneSourceColumns).
+	SourceCols []bool
+	Values     *sql.Values
+	Join       *JoinInput
+	Union      []*Plan
+	Steps      []Step
+	Cols       []sql.Column
 	// SourceEmits is what the source edge carries; Edges[i] what step i
 	// emits; Emits what the view's output carries, and Key the output
 	// columns that identify an upsert output's rows.
@@ -192,6 +195,7 @@ func PlanView(q *sql.Query, emit sql.Emit) (*Plan, error) {
 	b.plan.Emits = b.emits
 	b.plan.Key = b.key
 	placeExchanges(b.plan)
+	pruneSourceColumns(b.plan)
 	return b.plan, nil
 }
 

@@ -11,10 +11,20 @@ import (
 // AppendRowTo decodes the first len(ts) columns of a row's value encoding
 // (see row.go) straight into builders made for ts, without making datums
 // (the path log records take into chunks), and returns what follows.
-func AppendRowTo(buf []byte, ts []Type, bs []array.Builder) ([]byte, error) {
+// When keep is not nil, a column it does not mark is skipped and appended
+// as NULL.
+func AppendRowTo(buf []byte, ts []Type, bs []array.Builder, keep []bool) ([]byte, error) {
 	for i, t := range ts {
 		if len(buf) == 0 {
 			return nil, rowCorrupt(i, len(ts))
+		}
+		if keep != nil && !keep[i] {
+			var err error
+			if buf, err = skipColumn(buf, t); err != nil {
+				return nil, rowCorrupt(i, len(ts))
+			}
+			bs[i].AppendNull()
+			continue
 		}
 		tag := buf[0]
 		buf = buf[1:]

@@ -30,7 +30,7 @@ func TestAppendRowToMatchesDatums(t *testing.T) {
 		}
 		enc := AppendRow(nil, ts, row)
 		a, b := builders(ts), builders(ts)
-		if rest, err := AppendRowTo(enc, ts, a); err != nil || len(rest) != 0 {
+		if rest, err := AppendRowTo(enc, ts, a, nil); err != nil || len(rest) != 0 {
 			t.Fatal(err, len(rest))
 		}
 		dec, err := DecodeRow(enc, ts, nil)
@@ -54,7 +54,7 @@ func TestAppendRowToMatchesDatums(t *testing.T) {
 			}
 		}
 	}
-	if _, err := AppendRowTo([]byte{1, 0x80}, []Type{TInt8}, builders([]Type{TInt8})); err == nil {
+	if _, err := AppendRowTo([]byte{1, 0x80}, []Type{TInt8}, builders([]Type{TInt8}), nil); err == nil {
 		t.Fatal("a truncated varint decoded")
 	}
 }
