@@ -20,12 +20,17 @@ type TempEngine struct {
 }
 
 // NewTempEngine opens a fresh engine in a new temporary directory.
-func NewTempEngine() (*TempEngine, error) {
+func NewTempEngine() (*TempEngine, error) { return NewTempEngineWith(engine.Config{}) }
+
+// NewTempEngineWith is NewTempEngine with cfg (its DataDir is replaced by
+// the temporary directory).
+func NewTempEngineWith(cfg engine.Config) (*TempEngine, error) {
 	dir, err := os.MkdirTemp("", "weir-slt-")
 	if err != nil {
 		return nil, err
 	}
-	e, err := engine.Open(engine.Config{DataDir: dir})
+	cfg.DataDir = dir
+	e, err := engine.Open(cfg)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

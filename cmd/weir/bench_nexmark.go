@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/weir-db/weir/engine"
 	"github.com/weir-db/weir/exec/nexmark"
 	"github.com/weir-db/weir/sqllogictest"
 )
@@ -54,6 +55,7 @@ func benchNexmark(args []string) error {
 	seed := fs.Uint64("seed", 42, "the generator's seed")
 	viaLog := fs.Bool("via-log", false, "land the events first and time only the view catching up from the log")
 	asJSON := fs.Bool("json", false, "print one JSON object per query instead of a table")
+	parallelism := fs.Int("parallelism", 0, "parallel tasks per view (0: the server's default, one per two cores)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of Weir's timed part to this file (with several queries, one file each: name.qN.ext)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,7 +70,7 @@ func benchNexmark(args []string) error {
 	if err != nil {
 		return fmt.Errorf("bench nexmark: %w", err)
 	}
-	opts := nexmarkBenchOptions{events: *events, seed: *seed, viaLog: *viaLog}
+	opts := nexmarkBenchOptions{events: *events, seed: *seed, viaLog: *viaLog, parallelism: *parallelism}
 	if !*asJSON {
 		opts.progress = os.Stderr
 	}
@@ -114,11 +116,12 @@ func benchNexmark(args []string) error {
 
 // nexmarkBenchOptions configures one run.
 type nexmarkBenchOptions struct {
-	events     int64
-	seed       uint64
-	viaLog     bool
-	progress   io.Writer // nil: quiet
-	cpuProfile string    // file for a CPU profile of Weir's timed part, or ""
+	events      int64
+	seed        uint64
+	viaLog      bool
+	parallelism int       // tasks per view (0: the engine's default)
+	progress    io.Writer // nil: quiet
+	cpuProfile  string    // file for a CPU profile of Weir's timed part, or ""
 }
 
 func printNexmarkHeader(w io.Writer, o nexmarkBenchOptions) {
@@ -231,7 +234,7 @@ func runNexmarkBench(ctx context.Context, q *benchQuery, o nexmarkBenchOptions) 
 // runNexmarkView times the view on a fresh engine and reads its rows and
 // state afterwards.
 func runNexmarkView(ctx context.Context, q *benchQuery, o nexmarkBenchOptions, r *nexmarkBenchResult) error {
-	te, err := sqllogictest.NewTempEngine()
+	te, err := sqllogictest.NewTempEngineWith(engine.Config{Parallelism: o.parallelism})
 	if err != nil {
 		return err
 	}

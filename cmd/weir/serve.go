@@ -22,7 +22,7 @@ func serve(args []string) error {
 	auth := fs.String("auth", "trust", "client authentication: trust, or scram (SCRAM-SHA-256 with roles from CREATE USER ... PASSWORD)")
 	certFile := fs.String("tls-cert", "", "PEM certificate: serve TLS to clients that ask for it")
 	keyFile := fs.String("tls-key", "", "PEM private key of --tls-cert")
-	parallelism := fs.Int("parallelism", 0, "parallel tasks per new materialized view (0: one per core, at most 16)")
+	parallelism := fs.Int("parallelism", 0, "parallel tasks per new materialized view (0: one per two cores, at most 16)")
 	epochInterval := fs.Duration("epoch-interval", 10*time.Millisecond, "least time between a view's epochs (0: start one as soon as input arrives)")
 	if err := fs.Parse(args); err != nil {
 		return err
