@@ -109,6 +109,9 @@ func (v *Materialize) appendRows(c *Chunk) error {
 	if err := v.readSeq(); err != nil {
 		return err
 	}
+	if (v.Tap == nil || !v.Tap.On) && len(v.Indexes) == 0 {
+		return v.appendEncoded(c)
+	}
 	row := make([]types.Datum, 0, len(c.Types))
 	val := binary.AppendVarint(nil, 1)
 	for i := 0; i < c.Len(); i++ {
@@ -129,6 +132,29 @@ func (v *Materialize) appendRows(c *Chunk) error {
 			if err := s.Set(ix.ID, IndexKey(v.Types, ix.Columns, ix.Desc, row, k), k); err != nil {
 				return err
 			}
+		}
+	}
+	return s.Set(v.SeqTable, v.SeqKey, binary.BigEndian.AppendUint64(nil, v.seq))
+}
+
+// appendEncoded is appendRows when no one needs the rows as datums (no
+// subscriber, no index): each row is encoded straight from the chunk's
+// columns into reused buffers, which the store copies.
+func (v *Materialize) appendEncoded(c *Chunk) error {
+	s := v.State.Store
+	cols := c.Rec.Columns()
+	key := make([]byte, 9)
+	key[8] = v.Task
+	val := binary.AppendVarint(make([]byte, 0, 256), 1)
+	for i := 0; i < c.Len(); i++ {
+		if c.Ops[i].Sign() < 0 {
+			return types.Errorf(types.CodeInternalError, "append-only view received a retraction")
+		}
+		v.seq++
+		binary.BigEndian.PutUint64(key, v.seq)
+		val = types.AppendRowFrom(val[:1], c.Types, cols, i)
+		if err := s.Set(v.ID, key, val); err != nil {
+			return err
 		}
 	}
 	return s.Set(v.SeqTable, v.SeqKey, binary.BigEndian.AppendUint64(nil, v.seq))

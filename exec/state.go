@@ -8,7 +8,7 @@ import "github.com/weir-db/weir/storage/state"
 // never committed.
 type StateStore interface {
 	Get(id uint32, k []byte) ([]byte, error) // state.ErrNotFound when absent
-	Set(id uint32, k, v []byte) error
+	Set(id uint32, k, v []byte) error        // copies k and v: callers may reuse them
 	Delete(id uint32, k []byte) error
 	Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error
 }

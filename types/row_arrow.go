@@ -115,6 +115,20 @@ func DecodeColumn(buf []byte, ts []Type, col int) (Datum, error) {
 	if tag == 0 {
 		return nil, nil
 	}
+	switch t := ts[col]; t.Family {
+	case Int2, Int4, Int8, Date, Timestamp, TimestampTZ, Oid, Regclass, Regtype:
+		// The common case (event times, keys) without an intermediate row.
+		v, n := binary.Varint(buf[1:])
+		switch {
+		case n <= 0:
+			return nil, rowCorrupt(col, len(ts))
+		case t.Family == Date:
+			return DDate(v), nil
+		case t.Family == Timestamp || t.Family == TimestampTZ:
+			return DTimestamp(v), nil
+		}
+		return v, nil
+	}
 	d, _, err := decodePrefix(buf[1:], ts[col:col+1], tag)
 	return d, err
 }
@@ -189,3 +203,42 @@ var errCorruptColumn = Errorf(CodeDataCorrupted, "corrupt row encoding")
 func rowCorrupt(col, n int) error {
 	return Errorf(CodeDataCorrupted, "corrupt row encoding (column %d of %d)", col, n)
 }
+
+// AppendRowFrom appends row i of cols (arrays made for ts) in AppendRow's
+// encoding, without making datums for the fixed-width and text columns
+// that views mostly hold.
+func AppendRowFrom(buf []byte, ts []Type, cols []arrow.Array, i int) []byte {
+	for c, arr := range cols {
+		if arr.IsNull(i) {
+			buf = append(buf, 0)
+			continue
+		}
+		switch a := arr.(type) {
+		case *array.Int64:
+			buf = AppendRowInt(buf, a.Value(i))
+		case *array.Int32:
+			buf = AppendRowInt(buf, int64(a.Value(i)))
+		case *array.Int16:
+			buf = AppendRowInt(buf, int64(a.Value(i)))
+		case *array.Timestamp:
+			buf = AppendRowInt(buf, int64(a.Value(i)))
+		case *array.Date32:
+			buf = AppendRowInt(buf, int64(a.Value(i)))
+		case *array.Float64:
+			buf = binary.LittleEndian.AppendUint64(append(buf, 1), math.Float64bits(a.Value(i)))
+		case *array.Binary:
+			buf = binary.AppendUvarint(append(buf, 1), uint64(a.ValueLen(i)))
+			buf = append(buf, a.Value(i)...)
+		case *array.String:
+			if ts[c].Family != Numeric {
+				buf = AppendRowString(buf, a.Value(i))
+				break
+			}
+			buf = AppendRow(buf, ts[c:c+1], []Datum{GetDatum(arr, ts[c], i)})
+		default:
+			buf = AppendRow(buf, ts[c:c+1], []Datum{GetDatum(arr, ts[c], i)})
+		}
+	}
+	return buf
+}
+

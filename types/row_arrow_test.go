@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
@@ -40,8 +41,10 @@ func TestAppendRowToMatchesDatums(t *testing.T) {
 		for i, d := range dec {
 			AppendDatum(b[i], ts[i], d)
 		}
+		arrs := make([]arrow.Array, len(ts))
 		for i := range ts {
 			x, y := a[i].NewArray(), b[i].NewArray()
+			arrs[i] = x
 			if !array.Equal(x, y) {
 				t.Fatalf("trial %d column %d (%s): direct %v, via datums %v", trial, i, ts[i], x, y)
 			}
@@ -52,6 +55,9 @@ func TestAppendRowToMatchesDatums(t *testing.T) {
 			if fmt.Sprint(c) != fmt.Sprint(dec[i]) {
 				t.Fatalf("trial %d: DecodeColumn(%d) = %v, want %v", trial, i, c, dec[i])
 			}
+		}
+		if back := AppendRowFrom(nil, ts, arrs, 0); string(back) != string(enc) {
+			t.Fatalf("trial %d: AppendRowFrom encodes %x, AppendRow %x", trial, back, enc)
 		}
 	}
 	if _, err := AppendRowTo([]byte{1, 0x80}, []Type{TInt8}, builders([]Type{TInt8}), nil); err == nil {

@@ -228,7 +228,14 @@ type Batch struct {
 }
 
 // Set writes k = v in table id.
-func (b *Batch) Set(id uint32, k, v []byte) error { return b.b.Set(TableKey(nil, id, k), v, nil) }
+func (b *Batch) Set(id uint32, k, v []byte) error {
+	// Built in place in the batch: no key is allocated per write.
+	op := b.b.SetDeferred(4+len(k), len(v))
+	binary.BigEndian.PutUint32(op.Key, id)
+	copy(op.Key[4:], k)
+	copy(op.Value, v)
+	return op.Finish()
+}
 
 // Delete removes k from table id.
 func (b *Batch) Delete(id uint32, k []byte) error { return b.b.Delete(TableKey(nil, id, k), nil) }
