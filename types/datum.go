@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/apache/arrow/go/v15/arrow/decimal128"
 )
@@ -67,7 +68,36 @@ func (d Decimal) Rescale(scale int32) Decimal {
 func (d Decimal) Float64() float64 { return d.Coef.ToFloat64(d.Scale) }
 
 // String is PostgreSQL's text form of d.
-func (d Decimal) String() string { return d.Coef.ToString(d.Scale) }
+func (d Decimal) String() string {
+	hi, lo := d.Coef.HighBits(), d.Coef.LowBits()
+	small := hi == 0 && lo < 1<<63 || hi == -1 && lo > 1<<63
+	if !small || d.Scale < 0 || d.Scale > 30 {
+		return d.Coef.ToString(d.Scale)
+	}
+	// The common case, a coefficient within int64, without big.Float.
+	v := int64(lo)
+	var buf [64]byte
+	b := buf[:0]
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	digits := strconv.AppendInt(buf[32:32], v, 10)
+	scale := int(d.Scale)
+	if scale == 0 {
+		return string(append(b, digits...))
+	}
+	if len(digits) <= scale {
+		b = append(b, '0', '.')
+		for i := len(digits); i < scale; i++ {
+			b = append(b, '0')
+		}
+		return string(append(b, digits...))
+	}
+	b = append(b, digits[:len(digits)-scale]...)
+	b = append(b, '.')
+	return string(append(b, digits[len(digits)-scale:]...))
+}
 
 // CompareDecimal orders two numerics of any scales.
 func CompareDecimal(a, b Decimal) int {
