@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 	"time"
@@ -144,35 +145,56 @@ var scalarImpls = map[string]scalarImpl{
 	"substring": substr,
 	"to_char":   toChar,
 	"regexp_match_group": func(a []types.Datum, _ types.Type) (types.Datum, error) {
-		re, err := compileRegexp(a[1].(string), "")
+		flags := ""
+		if len(a) > 3 {
+			flags = a[3].(string)
+			for _, f := range flags {
+				switch f {
+				case 'i', 'c':
+				case 'g':
+					err := types.Errorf(types.CodeInvalidParameterValue, "regexp_match() does not support the \"global\" option")
+					err.Hint = "Use the regexp_matches function instead."
+					return nil, err
+				case 'b', 'e', 'm', 'n', 'p', 'q', 's', 't', 'w', 'x':
+					return nil, types.Errorf(types.CodeFeatureNotSupported, "regular expression option \"%c\" is not supported", f)
+				default:
+					return nil, types.Errorf(types.CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+				}
+			}
+			if i, c := strings.LastIndexByte(flags, 'i'), strings.LastIndexByte(flags, 'c'); c > i {
+				flags = "" // the last of i and c wins
+			}
+		}
+		re, err := compileRegexp(a[1].(string), flags)
 		if err != nil {
 			return nil, err
 		}
-		m := re.FindStringSubmatch(a[0].(string))
-		n := a[2].(int64)
-		if m == nil {
+		s, n := a[0].(string), a[2].(int64)
+		if !re.mayMatch(s) {
 			return nil, nil
 		}
-		if re.NumSubexp() == 0 {
+		loc := re.FindStringSubmatchIndex(s)
+		switch {
+		case loc == nil:
+			return nil, nil
+		case re.NumSubexp() == 0:
 			if n == 1 {
-				return m[0], nil
+				return s[loc[0]:loc[1]], nil
 			}
 			return nil, nil
-		}
-		if n < 1 || int(n) >= len(m) {
+		case n < 1 || int(n) > re.NumSubexp() || loc[2*n] < 0:
+			// No such group, or it did not take part in the match.
 			return nil, nil
 		}
-		if loc := re.FindStringSubmatchIndex(a[0].(string)); loc[2*n] < 0 {
-			return nil, nil // the group did not take part in the match
-		}
-		return m[n], nil
+		return s[loc[2*n]:loc[2*n+1]], nil
 	},
 	"regexp_like": func(a []types.Datum, _ types.Type) (types.Datum, error) {
 		re, err := compileRegexp(a[1].(string), "")
 		if err != nil {
 			return nil, err
 		}
-		return re.MatchString(a[0].(string)), nil
+		s := a[0].(string)
+		return re.mayMatch(s) && re.MatchString(s), nil
 	},
 	"regexp_replace": func(a []types.Datum, _ types.Type) (types.Datum, error) {
 		flags := ""
@@ -386,12 +408,23 @@ func substr(a []types.Datum, _ types.Type) (types.Datum, error) {
 
 var (
 	regexpMu    sync.Mutex
-	regexpCache = map[string]*regexp.Regexp{}
+	regexpCache = map[string]*pgRegexp{}
 )
+
+// pgRegexp is a compiled regular expression with a literal that every
+// match contains (when one can be found): a string without it cannot
+// match, which strings.Contains tells far faster than the matcher.
+type pgRegexp struct {
+	*regexp.Regexp
+	must string
+}
+
+// mayMatch reports whether s can match at all.
+func (r *pgRegexp) mayMatch(s string) bool { return r.must == "" || strings.Contains(s, r.must) }
 
 // compileRegexp compiles a PostgreSQL regular expression (Go's RE2 syntax
 // covers the common subset); flags "i" makes it case-insensitive.
-func compileRegexp(pattern, flags string) (*regexp.Regexp, error) {
+func compileRegexp(pattern, flags string) (*pgRegexp, error) {
 	key := flags + "\x00" + pattern
 	regexpMu.Lock()
 	defer regexpMu.Unlock()
@@ -406,11 +439,43 @@ func compileRegexp(pattern, flags string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, types.Errorf("2201B", "invalid regular expression: %v", err)
 	}
-	if len(regexpCache) > 1024 {
-		regexpCache = map[string]*regexp.Regexp{}
+	r := &pgRegexp{Regexp: re}
+	if tree, err := syntax.Parse(p, syntax.Perl); err == nil {
+		r.must = requiredLiteral(tree.Simplify())
 	}
-	regexpCache[key] = re
-	return re, nil
+	if len(regexpCache) > 1024 {
+		regexpCache = map[string]*pgRegexp{}
+	}
+	regexpCache[key] = r
+	return r, nil
+}
+
+// requiredLiteral is the longest case-sensitive literal that every match
+// of re must contain ("" if none is known): a literal part of a
+// concatenation, looking through captures and one-or-more repeats.
+func requiredLiteral(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return ""
+		}
+		return string(re.Rune)
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := requiredLiteral(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
 }
 
 // pgReplacement converts PostgreSQL's \1 and & references to Go's ${1}.

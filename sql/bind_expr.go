@@ -645,17 +645,24 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 			}
 			base = p.Expr
 		}
-		if f, ok := base.(*ast.FuncCallExpr); ok && f.FnName.L == "regexp_match" && len(f.Args) == 2 {
-			// (regexp_match(s, re))[n]: the n-th capture group, as text.
-			args := make([]Expr, 3)
-			for i, a := range []ast.ExprNode{f.Args[0], f.Args[1], e.Args[1]} {
+		if f, ok := base.(*ast.FuncCallExpr); ok && f.FnName.L == "regexp_match" && (len(f.Args) == 2 || len(f.Args) == 3) {
+			// (regexp_match(s, re [, flags]))[n]: the n-th capture group,
+			// as text.
+			nodes := []ast.ExprNode{f.Args[0], f.Args[1], e.Args[1]}
+			params := []types.Type{types.TText, types.TText, types.TInt4}
+			if len(f.Args) == 3 {
+				nodes = append(nodes, f.Args[2])
+				params = append(params, types.TText)
+			}
+			args := make([]Expr, len(nodes))
+			for i, a := range nodes {
 				v, err := b.bind(a)
 				if err != nil {
 					return nil, err
 				}
 				args[i] = v
 			}
-			_, out, err := sig(types.TText, types.TText, types.TText, types.TInt4)(args)
+			_, out, err := sig(types.TText, params...)(args)
 			if err != nil {
 				return nil, types.AsError(errNoFunc("regexp_match", args[:2])).WithPosition(b.errAt(e, "", "").Position)
 			}

@@ -241,4 +241,3 @@ func AppendRowFrom(buf []byte, ts []Type, cols []arrow.Array, i int) []byte {
 	}
 	return buf
 }
-
