@@ -51,6 +51,10 @@ type HashJoin struct {
 	// CacheRows bounds the rows each side keeps decoded in memory (0: a
 	// default).
 	CacheRows int
+	// AppendOnly marks sides whose input never retracts. Their rows are
+	// stored each under a key of its own (join key ‖ row key ‖ sequence
+	// number, counted in Aux), with no read for an equal row first.
+	AppendOnly [2]bool
 
 	started bool
 	cache   [2]joinCache
@@ -58,16 +62,20 @@ type HashJoin struct {
 	sideWM  [2]counter
 	late    counter
 	wm      counter
+	seq     [2]counter
+	seqUsed [2]bool
 }
 
 var (
 	sideWMKeys = [2][]byte{{0xff, 's', 0}, {0xff, 's', 1}}
+	seqKeys    = [2][]byte{{0xff, 'q', 0}, {0xff, 'q', 1}}
 	errStop    = errors.New("stop")
 )
 
 // Reset implements Resetter: in-memory copies are read again.
 func (j *HashJoin) Reset() {
 	j.started = false
+	j.seqUsed = [2]bool{}
 	j.dropCache()
 }
 
@@ -92,6 +100,10 @@ func (j *HashJoin) start() error {
 			return err
 		}
 		j.wms.wm[side] = j.sideWM[side].v
+		j.seq[side] = counter{key: seqKeys[side]}
+		if err := j.seq[side].load(s, j.Aux, 0); err != nil {
+			return err
+		}
 	}
 	j.started = true
 	return nil
@@ -132,6 +144,12 @@ func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
 	for i := 0; i < c.Len(); i++ {
 		row = c.Row(i, row)
 		if err := j.apply(side, row, c.Ops[i].Sign(), out); err != nil {
+			return nil, err
+		}
+	}
+	if j.seqUsed[side] {
+		j.seqUsed[side] = false
+		if err := j.seq[side].store(j.State.Store, j.Aux); err != nil {
 			return nil, err
 		}
 	}
@@ -369,15 +387,19 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		}
 		rows = c.keys[string(k)]
 	}
+	if rows == nil && c.whole == wholeYes {
+		// A new key of a side held whole: cache it, to stay whole.
+		rows = &joinRows{byRow: map[string]*joinEntry{}}
+		j.cacheKey(side, k, rows)
+	}
 	rk := RowKey(j.Types[side], row)
+	if j.AppendOnly[side] {
+		return j.storeAppended(side, k, rk, rows, row, sign, degree)
+	}
 	var e *joinEntry
 	switch {
 	case rows != nil:
 		e = rows.byRow[string(rk)]
-	case c.whole == wholeYes:
-		// A new key of a side held whole: cache it, to stay whole.
-		rows = &joinRows{byRow: map[string]*joinEntry{}}
-		j.cacheKey(side, k, rows)
 	default:
 		// The key is not cached: read only this row's entry. A point read
 		// is answered by bloom filters when the row is new (the usual
@@ -425,6 +447,32 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		return 0, s.Delete(j.Aux, ik)
 	}
 	return e.count, s.Set(j.Aux, ik, expiryValue(e.key, len(k)))
+}
+
+// storeAppended stores a new row of an append-only side under a key of
+// its own. rows is the key's cached rows, if cached.
+func (j *HashJoin) storeAppended(side int, k, rk []byte, rows *joinRows, row []types.Datum, sign, degree int64) (int64, error) {
+	if sign < 0 {
+		return 0, types.Errorf(types.CodeInternalError, "join side declared append-only received a retraction")
+	}
+	s := j.State.Store
+	j.seq[side].v++
+	j.seqUsed[side] = true
+	key := make([]byte, 0, len(k)+len(rk)+8)
+	key = binary.BigEndian.AppendUint64(append(append(key, k...), rk...), uint64(j.seq[side].v))
+	e := &joinEntry{key: key, count: sign, degree: degree, row: row}
+	if rows != nil {
+		e.row = append([]types.Datum(nil), row...)
+		rows.add(e, len(k))
+		j.cache[side].rows++
+	}
+	if err := s.Set(j.IDs[side], e.key, j.encodeEntry(e, side)); err != nil {
+		return 0, err
+	}
+	if j.Expire[side] == nil {
+		return e.count, nil
+	}
+	return e.count, s.Set(j.Aux, j.expiryKey(side, row, e.key), expiryValue(e.key, len(k)))
 }
 
 // expiryKey is the expiry index entry of a row of side: rows whose time

@@ -46,6 +46,9 @@ type JoinInput struct {
 	Expire [2]*Expiry
 	// Timed says which sides deliver watermarks.
 	Timed [2]bool
+	// AppendOnly says which sides' inputs never retract: their rows can
+	// be stored without looking for an equal row first.
+	AppendOnly [2]bool
 }
 
 // Expiry is a join side's state-retention bound.

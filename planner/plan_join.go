@@ -121,6 +121,7 @@ func (b *builder) join(n *sql.Join) error {
 		return types.Errorf(types.CodeFeatureNotSupported,
 			"a join without an equality condition would keep every row of both inputs forever; add an equality, or bound both sides' time columns (for example b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' HOUR on watermarked columns)")
 	}
+	j.AppendOnly = [2]bool{l.emits == AppendOnly, r.emits == AppendOnly}
 	b.plan.Join = j
 	b.cols = cols
 	b.emits, b.key = Retracting, nil

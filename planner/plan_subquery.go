@@ -207,6 +207,7 @@ func (b *builder) semiJoin(left, right sql.Rel, lk, rk []int, residual []sql.Exp
 	if len(residual) > 0 {
 		j.Cond = and(residual)
 	}
+	j.AppendOnly = [2]bool{l.emits == AppendOnly, r.emits == AppendOnly}
 	b.plan.Join = j
 	b.cols = l.cols
 	b.emits, b.key = Retracting, nil
