@@ -64,6 +64,9 @@ type HashJoin struct {
 	wm      counter
 	seq     [2]counter
 	seqUsed [2]bool
+	// expiredTo is, per side, the expiry index position below which
+	// every entry is gone (nil: unknown since the start).
+	expiredTo [2][]byte
 }
 
 var (
@@ -76,6 +79,7 @@ var (
 func (j *HashJoin) Reset() {
 	j.started = false
 	j.seqUsed = [2]bool{}
+	j.expiredTo = [2][]byte{}
 	j.dropCache()
 }
 
@@ -446,6 +450,7 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 	if e.count == 0 {
 		return 0, s.Delete(j.Aux, ik)
 	}
+	j.noteExpiry(side, ik)
 	return e.count, s.Set(j.Aux, ik, expiryValue(e.key, len(k)))
 }
 
@@ -472,7 +477,18 @@ func (j *HashJoin) storeAppended(side int, k, rk []byte, rows *joinRows, row []t
 	if j.Expire[side] == nil {
 		return e.count, nil
 	}
-	return e.count, s.Set(j.Aux, j.expiryKey(side, row, e.key), expiryValue(e.key, len(k)))
+	ik := j.expiryKey(side, row, e.key)
+	j.noteExpiry(side, ik)
+	return e.count, s.Set(j.Aux, ik, expiryValue(e.key, len(k)))
+}
+
+// noteExpiry keeps expiredTo below a new expiry index entry: a row can
+// arrive already past the other side's watermark (it is on time by its
+// own side's), and must still be expired.
+func (j *HashJoin) noteExpiry(side int, ik []byte) {
+	if to := j.expiredTo[side]; to != nil && string(ik) < string(to) {
+		j.expiredTo[side] = append([]byte(nil), ik...)
+	}
 }
 
 // expiryKey is the expiry index entry of a row of side: rows whose time
@@ -516,17 +532,25 @@ func (j *HashJoin) watermark(side int, wm int64) ([]Message, error) {
 func (j *HashJoin) expire(side int, wm int64) error {
 	s := j.State.Store
 	bound := encoding.AppendInt([]byte{byte(side)}, wm)
+	from := j.expiredTo[side]
+	if from == nil {
+		from = []byte{byte(side)}
+	}
+	if string(from) >= string(bound) {
+		return nil
+	}
 	var dead [][2][]byte
-	err := s.Scan(j.Aux, []byte{byte(side)}, func(k, v []byte) error {
-		if string(k) >= string(bound) {
-			return errStop
-		}
+	// Entries below from were deleted by earlier calls: starting there
+	// skips their tombstones, which Pebble would otherwise step over
+	// until a compaction drops them.
+	err := s.ScanRange(j.Aux, from, bound, func(k, v []byte) error {
 		dead = append(dead, [2][]byte{append([]byte(nil), k...), append([]byte(nil), v...)})
 		return nil
 	})
-	if err != nil && err != errStop {
+	if err != nil {
 		return err
 	}
+	j.expiredTo[side] = bound
 	for _, d := range dead {
 		key, keyLen, err := decodeExpiryValue(d[1])
 		if err != nil {

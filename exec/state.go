@@ -11,6 +11,9 @@ type StateStore interface {
 	Set(id uint32, k, v []byte) error        // copies k and v: callers may reuse them
 	Delete(id uint32, k []byte) error
 	Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error
+	// ScanRange iterates the keys in [lower, upper); upper nil: to the
+	// table's end.
+	ScanRange(id uint32, lower, upper []byte, fn func(k, v []byte) error) error
 }
 
 // StateHandle is shared by a dataflow's operators; the runtime points it at

@@ -26,3 +26,15 @@ func (s TaskStore) Delete(id uint32, k []byte) error { return s.Store.Delete(id,
 func (s TaskStore) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
 	return s.Store.Scan(id, s.key(prefix), func(k, v []byte) error { return fn(k[1:], v) })
 }
+
+// ScanRange implements StateStore within the task's keys.
+func (s TaskStore) ScanRange(id uint32, lower, upper []byte, fn func(k, v []byte) error) error {
+	hi := []byte{s.Task + 1}
+	if s.Task == 0xff {
+		hi = nil
+	}
+	if upper != nil {
+		hi = s.key(upper)
+	}
+	return s.Store.ScanRange(id, s.key(lower), hi, func(k, v []byte) error { return fn(k[1:], v) })
+}

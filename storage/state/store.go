@@ -215,6 +215,16 @@ func scanBounds(r iterable, lower, upper []byte, fn func(k, v []byte) error) err
 	return it.Close()
 }
 
+// scanRange iterates table id's keys in [lower, upper) (upper nil: to the
+// table's end).
+func scanRange(r iterable, id uint32, lower, upper []byte, fn func(k, v []byte) error) error {
+	hi := encoding.PrefixEnd(TableKey(nil, id, nil))
+	if upper != nil {
+		hi = TableKey(nil, id, upper)
+	}
+	return scanBounds(r, TableKey(nil, id, lower), hi, fn)
+}
+
 // DropTable deletes every key of table id.
 func (s *Store) DropTable(id uint32) error {
 	lo := TableKey(nil, id, nil)
@@ -246,6 +256,13 @@ func (b *Batch) Get(id uint32, k []byte) ([]byte, error) { return get(b.b, id, k
 // Scan iterates table id's keys with prefix through the batch.
 func (b *Batch) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
 	return scan(b.b, id, prefix, fn)
+}
+
+// ScanRange iterates table id's keys in [lower, upper) through the batch
+// (upper nil: to the table's end). Starting past keys deleted earlier
+// spares stepping over their tombstones.
+func (b *Batch) ScanRange(id uint32, lower, upper []byte, fn func(k, v []byte) error) error {
+	return scanRange(b.b, id, lower, upper, fn)
 }
 
 // Apply adds o's writes to b, after b's own; o stays open.
