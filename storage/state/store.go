@@ -19,6 +19,8 @@ import (
 type Store struct {
 	db    *pebble.DB
 	cache *pebble.Cache
+	dir   string
+	po    *pebble.Options
 	space *spaceGuard
 }
 
@@ -84,7 +86,7 @@ func Open(opts Options) (*Store, error) {
 	if free == nil {
 		free = freeBytes
 	}
-	return &Store{db: db, cache: cache, space: &spaceGuard{dir: opts.Dir, reserve: reserve, free: free}}, nil
+	return &Store{db: db, cache: cache, space: &spaceGuard{dir: opts.Dir, reserve: reserve, free: free}, dir: opts.Dir, po: po}, nil
 }
 
 // openChecked opens the Pebble instance in dir and verifies the checksum
@@ -103,6 +105,9 @@ func openChecked(dir string, po *pebble.Options) (db *pebble.DB, err error) {
 			db, err = nil, fmt.Errorf("state store in %s is corrupt: %v", dir, r)
 		}
 	}()
+	if err := checkCleanStop(po, dir); err != nil {
+		return nil, fmt.Errorf("state store in %s is corrupt: %w", dir, err)
+	}
 	db, err = pebble.Open(dir, po)
 	if err != nil {
 		// A file the MANIFEST lists is gone, or a damaged MANIFEST record
@@ -123,8 +128,16 @@ func openChecked(dir string, po *pebble.Options) (db *pebble.DB, err error) {
 
 // Close flushes and closes the store.
 func (s *Store) Close() error {
-	err := s.db.Close()
+	// Flush the memtables first: with 64 MiB of them a clean stop would
+	// otherwise leave the next start to replay that much WAL.
+	err := s.db.Flush()
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
 	s.cache.Unref()
+	if err == nil {
+		err = recordCleanStop(s.po, s.dir)
+	}
 	return err
 }
 
