@@ -55,6 +55,20 @@ var scalarImpls = map[string]scalarImpl{
 		if n == 0 {
 			return nil, types.Errorf(types.CodeInvalidParameterValue, "field position must not be zero")
 		}
+		if n > 0 && sep != "" {
+			// Walk to the field without splitting the whole string.
+			for ; n > 1; n-- {
+				j := strings.Index(s, sep)
+				if j < 0 {
+					return "", nil
+				}
+				s = s[j+len(sep):]
+			}
+			if j := strings.Index(s, sep); j >= 0 {
+				s = s[:j]
+			}
+			return s, nil
+		}
 		var parts []string
 		if sep == "" {
 			parts = []string{s}
