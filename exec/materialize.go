@@ -123,8 +123,7 @@ func (v *Materialize) appendRows(c *Chunk) error {
 			v.Tap.Ops = append(v.Tap.Ops, c.Ops[i])
 			v.Tap.Rows = append(v.Tap.Rows, append([]types.Datum(nil), row...))
 		}
-		v.seq++
-		k := append(binary.BigEndian.AppendUint64(make([]byte, 0, 9), v.seq), v.Task)
+		k := v.nextKey(make([]byte, 9))
 		if err := s.Set(v.ID, k, types.AppendRow(val[:1], v.Types, row)); err != nil {
 			return err
 		}
@@ -144,20 +143,27 @@ func (v *Materialize) appendEncoded(c *Chunk) error {
 	s := v.State.Store
 	cols := c.Rec.Columns()
 	key := make([]byte, 9)
-	key[8] = v.Task
 	val := binary.AppendVarint(make([]byte, 0, 256), 1)
 	for i := 0; i < c.Len(); i++ {
 		if c.Ops[i].Sign() < 0 {
 			return types.Errorf(types.CodeInternalError, "append-only view received a retraction")
 		}
-		v.seq++
-		binary.BigEndian.PutUint64(key, v.seq)
+		v.nextKey(key)
 		val = types.AppendRowFrom(val[:1], c.Types, cols, i)
 		if err := s.Set(v.ID, key, val); err != nil {
 			return err
 		}
 	}
 	return s.Set(v.SeqTable, v.SeqKey, binary.BigEndian.AppendUint64(nil, v.seq))
+}
+
+// nextKey takes the next sequence number and writes the row key it
+// makes into key (9 bytes): the sequence, big-endian, then the task.
+func (v *Materialize) nextKey(key []byte) []byte {
+	v.seq++
+	binary.BigEndian.PutUint64(key, v.seq)
+	key[8] = v.Task
+	return key
 }
 
 // readSeq loads the task's row sequence once after a start or Reset.
