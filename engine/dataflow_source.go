@@ -136,6 +136,9 @@ type sourceRow struct {
 func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) ([]sourceRow, []int64, error) {
 	next := append([]int64(nil), fs.offsets...)
 	var rows []sourceRow
+	// Values are copied into shared blocks: one allocation per block,
+	// not one per row.
+	var block []byte
 	for p := range next {
 		if single && len(rows) > 0 {
 			break
@@ -174,7 +177,15 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 					op = exec.Delete
 				}
 			}
-			rows = append(rows, sourceRow{p: p, op: op, raw: append([]byte(nil), v...), ts: r.Timestamp, off: off})
+			if cap(block)-len(block) < len(v) {
+				block = make([]byte, 0, max(readBlockBytes, len(v)))
+			}
+			at := len(block)
+			block = append(block, v...)
+			if rows == nil {
+				rows = make([]sourceRow, 0, 256)
+			}
+			rows = append(rows, sourceRow{p: p, op: op, raw: block[at:len(block):len(block)], ts: r.Timestamp, off: off})
 			next[p] = off + 1
 			return nil
 		})
@@ -189,6 +200,9 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 }
 
 var errStopRead = fmt.Errorf("stop reading")
+
+// readBlockBytes is the size of the blocks read copies record values into.
+const readBlockBytes = 64 << 10
 
 // chunk lays out rows as a chunk, decoding them straight into its
 // columns, and feeds their event times to the tracker.

@@ -30,9 +30,10 @@ type sourceTask struct {
 	gen    *nexmark.Generator
 	topics []*wlog.Topic
 	ts     [][]types.Type
-	next   []int64 // per kind: the first event id not landed yet
-	buf    []byte  // a cycle's encoded rows, reused
-	ends   []int   // where each row ends in buf
+	next   []int64         // per kind: the first event id not landed yet
+	buf    []byte          // a cycle's encoded rows, reused
+	ends   []int           // where each row ends in buf
+	recs   [][]wlog.Record // a cycle's records per stream, reused
 
 	landed atomic.Int64 // every event id below it has landed
 	quit   chan struct{}
@@ -177,7 +178,13 @@ func (t *sourceTask) run() {
 
 // land appends events [from, to) that each stream does not have yet.
 func (t *sourceTask) land(from, to int64) error {
-	recs := make([][]wlog.Record, len(t.topics))
+	if t.recs == nil {
+		t.recs = make([][]wlog.Record, len(t.topics))
+	}
+	recs := t.recs
+	for k := range recs {
+		recs[k] = recs[k][:0]
+	}
 	now := nowMillis()
 	// All values share one buffer, sliced once it is complete.
 	buf := t.buf[:0]
