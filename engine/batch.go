@@ -394,14 +394,15 @@ func (e *Engine) relationRows(ctx context.Context, rel *sql.Relation) ([][]types
 			defer snap.Close()
 		}
 		if err := snap.Scan(o.ID, nil, func(k, v []byte) error {
-			row, n, err := exec.DecodeViewRow(v, ts)
-			if err != nil {
-				return err
-			}
-			for i := int64(0); i < n; i++ {
-				out = append(out, row)
-			}
-			return check()
+			return exec.ForEachViewRow(v, ts, func(row []types.Datum, n int64) error {
+				for i := int64(0); i < n; i++ {
+					out = append(out, row)
+					if err := check(); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		}); err != nil && err != errStopRead {
 			return nil, err
 		}

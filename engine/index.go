@@ -47,12 +47,41 @@ func (e *Engine) createIndex(n *sql.CreateIndex) error {
 		return e.restartFlow(rel, func() error {
 			return e.commitNewObject(o, func(b *state.Batch) error {
 				return e.st.Scan(rel.ID, nil, func(k, v []byte) error {
-					row, _, err := exec.DecodeViewRow(v, ts)
+					raws, block, err := exec.SplitViewBlock(v)
 					if err != nil {
 						return err
 					}
-					rk := append([]byte(nil), k...)
-					return b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, rk), rk)
+					if !block {
+						row, _, err := exec.DecodeViewRow(v, ts)
+						if err != nil {
+							return err
+						}
+						rk := append([]byte(nil), k...)
+						return b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, rk), rk)
+					}
+					// An index points at single rows: the block becomes
+					// one entry per row, under the sequence numbers it
+					// took.
+					keys, err := exec.ViewBlockKeys(k, len(raws))
+					if err != nil {
+						return err
+					}
+					if err := b.Delete(rel.ID, k); err != nil {
+						return err
+					}
+					for i, raw := range raws {
+						row, err := types.DecodeRow(raw, ts, nil)
+						if err != nil {
+							return err
+						}
+						if err := b.Set(rel.ID, keys[i], exec.ViewRowEntry(raw)); err != nil {
+							return err
+						}
+						if err := b.Set(o.ID, exec.IndexKey(ts, o.IndexCols, o.IndexDesc, row, keys[i]), keys[i]); err != nil {
+							return err
+						}
+					}
+					return nil
 				})
 			})
 		})

@@ -134,14 +134,12 @@ func (e *Engine) addSink(sinkName string, view *object, plan *planner.Plan, enve
 			}
 			var snapshot []ViewChange
 			if err := e.st.Scan(view.ID, nil, func(k, v []byte) error {
-				row, n, err := exec.DecodeViewRow(v, view.types())
-				if err != nil {
-					return err
-				}
-				for ; n > 0; n-- {
-					snapshot = append(snapshot, ViewChange{Diff: 1, Row: row})
-				}
-				return nil
+				return exec.ForEachViewRow(v, view.types(), func(row []types.Datum, n int64) error {
+					for ; n > 0; n-- {
+						snapshot = append(snapshot, ViewChange{Diff: 1, Row: row})
+					}
+					return nil
+				})
 			}); err != nil {
 				return err
 			}

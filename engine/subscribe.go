@@ -70,14 +70,12 @@ func (e *Engine) Subscribe(name string) (*Subscription, error) {
 	defer snap.Close()
 	ts := o.types()
 	err := snap.Scan(o.ID, nil, func(k, v []byte) error {
-		row, n, err := exec.DecodeViewRow(v, ts)
-		if err != nil {
-			return err
-		}
-		for ; n > 0; n-- {
-			s.Snapshot = append(s.Snapshot, row)
-		}
-		return nil
+		return exec.ForEachViewRow(v, ts, func(row []types.Datum, n int64) error {
+			for ; n > 0; n-- {
+				s.Snapshot = append(s.Snapshot, row)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -25,9 +25,10 @@ type Materialize struct {
 	// route equal rows to one place. AlignSeqs keeps the keys ascending
 	// from epoch to epoch across tasks, so Pebble's flushes of a view's
 	// rows never overlap and its compactions move files instead of
-	// rewriting them. (Views written before this stored rows under their
-	// row key ‖ task ‖ sequence; such keys are at least 10 bytes long,
-	// these 9, so the two never meet.)
+	// rewriting them. Rows go in blocks when nothing needs them one by
+	// one (see viewBlock). (Views written before this stored rows under
+	// their row key ‖ task ‖ sequence; such keys are at least 10 bytes
+	// long, these 9, so the two never meet.)
 	AppendOnly bool
 	Task       byte
 	SeqTable   uint32
@@ -35,6 +36,7 @@ type Materialize struct {
 
 	seq     uint64
 	seqRead bool
+	block   viewBlock
 }
 
 // ChangeTap collects the changes a Materialize applies during an epoch.
@@ -137,22 +139,43 @@ func (v *Materialize) appendRows(c *Chunk) error {
 }
 
 // appendEncoded is appendRows when no one needs the rows as datums (no
-// subscriber, no index): each row is encoded straight from the chunk's
-// columns into reused buffers, which the store copies.
+// subscriber, no index): rows are encoded straight from the chunk's
+// columns into blocks (see viewBlock), which the store copies.
 func (v *Materialize) appendEncoded(c *Chunk) error {
 	s := v.State.Store
 	cols := c.Rec.Columns()
 	key := make([]byte, 9)
-	val := binary.AppendVarint(make([]byte, 0, 256), 1)
+	var raw, val []byte
+	b := &v.block
+	b.reset()
+	first := v.seq + 1
+	flush := func() error {
+		if b.rows == 0 {
+			return nil
+		}
+		binary.BigEndian.PutUint64(key, first)
+		key[8] = v.Task
+		val = b.value(val)
+		first += uint64(b.rows)
+		b.reset()
+		return s.Set(v.ID, key, val)
+	}
 	for i := 0; i < c.Len(); i++ {
 		if c.Ops[i].Sign() < 0 {
 			return types.Errorf(types.CodeInternalError, "append-only view received a retraction")
 		}
-		v.nextKey(key)
-		val = types.AppendRowFrom(val[:1], c.Types, cols, i)
-		if err := s.Set(v.ID, key, val); err != nil {
-			return err
+		raw = types.AppendRowFrom(raw[:0], c.Types, cols, i)
+		if b.rows > 0 && len(b.body)+len(raw) > viewBlockBytes {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
+		b.body = append(binary.AppendUvarint(b.body, uint64(len(raw))), raw...)
+		b.rows++
+		v.seq++
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	return s.Set(v.SeqTable, v.SeqKey, binary.BigEndian.AppendUint64(nil, v.seq))
 }
@@ -241,10 +264,11 @@ func applyRow(s StateStore, id uint32, ts []types.Type, row []types.Datum, sign 
 	return before, n, s.Set(id, k, types.AppendRow(binary.AppendVarint(nil, n), ts, row))
 }
 
-// DecodeViewRow reads a view table value: the row and its multiplicity.
+// DecodeViewRow reads a view table value of one row (not a block, see
+// ForEachViewRow): the row and its multiplicity.
 func DecodeViewRow(v []byte, ts []types.Type) ([]types.Datum, int64, error) {
 	n, w := binary.Varint(v)
-	if w <= 0 {
+	if w <= 0 || n < 0 {
 		return nil, 0, types.Errorf(types.CodeDataCorrupted, "corrupt view row")
 	}
 	row, err := types.DecodeRow(v[w:], ts, nil)

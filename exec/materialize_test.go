@@ -10,7 +10,8 @@ import (
 // TestAppendOnlyKeysAscendByEpoch checks that an append-only view's row
 // keys, written by tasks that see different numbers of rows, sort after
 // every key of earlier epochs, also across a restart (Reset), and that
-// every row is kept under a key of its own.
+// every row is kept, and that the per-row keys an index would give a
+// block's rows (ViewBlockKeys) are all distinct.
 func TestAppendOnlyKeysAscendByEpoch(t *testing.T) {
 	st := newTestStore(t)
 	ts := []types.Type{types.TInt8}
@@ -21,7 +22,7 @@ func TestAppendOnlyKeysAscendByEpoch(t *testing.T) {
 			Task: byte(i), SeqTable: seqTable, SeqKey: []byte{'s', byte(i)}}
 	}
 	var prevMax []byte
-	rowsIn := 0
+	rowsIn, entries := 0, 0
 	// Per epoch, how many rows each task gets: uneven on purpose.
 	epochs := [][2]int{{5, 1}, {0, 3}, {2, 9}, {1, 0}, {4, 4}}
 	for e, counts := range epochs {
@@ -54,18 +55,37 @@ func TestAppendOnlyKeysAscendByEpoch(t *testing.T) {
 			t.Fatal(err)
 		}
 		var all int
+		rowKeys := map[string]bool{}
 		if err := st.Scan(view, nil, func(k, v []byte) error {
-			all++
 			epochKeys = append(epochKeys, append([]byte(nil), k...))
-			return nil
+			raws, _, err := SplitViewBlock(v)
+			if err != nil {
+				return err
+			}
+			keys, err := ViewBlockKeys(k, len(raws))
+			if err != nil {
+				return err
+			}
+			for _, rk := range keys {
+				if rowKeys[string(rk)] {
+					t.Fatalf("epoch %d: row key %x taken twice", e, rk)
+				}
+				rowKeys[string(rk)] = true
+			}
+			return ForEachViewRow(v, ts, func(row []types.Datum, n int64) error {
+				all += int(n)
+				return nil
+			})
 		}); err != nil {
 			t.Fatal(err)
 		}
 		if all != rowsIn {
 			t.Fatalf("epoch %d: %d rows stored, %d written", e, all, rowsIn)
 		}
-		// The keys added this epoch are the last ones in key order.
-		added := epochKeys[len(epochKeys)-(counts[0]+counts[1]):]
+		// The keys added this epoch (a block per task) are the last ones
+		// in key order.
+		added := epochKeys[entries:]
+		entries = len(epochKeys)
 		for _, k := range added {
 			if prevMax != nil && bytes.Compare(k, prevMax) <= 0 {
 				t.Fatalf("epoch %d: key %x sorts before the previous epochs' last key %x", e, k, prevMax)
@@ -74,5 +94,60 @@ func TestAppendOnlyKeysAscendByEpoch(t *testing.T) {
 		if len(epochKeys) > 0 {
 			prevMax = epochKeys[len(epochKeys)-1]
 		}
+	}
+}
+
+// TestViewBlocks checks that rows larger in sum than a block are split
+// over several, each row read back once and in order, and that damaged
+// block values fail with data_corrupted instead of yielding rows.
+func TestViewBlocks(t *testing.T) {
+	st := newTestStore(t)
+	ts := []types.Type{types.TInt8, types.TText}
+	m := &Materialize{ID: 9, Types: ts, State: &StateHandle{}, AppendOnly: true, SeqTable: 3, SeqKey: []byte{'s'}}
+	b := st.NewBatch()
+	m.State.Store = b
+	cb := NewChunkBuilder(ts)
+	const n = 100
+	pad := string(bytes.Repeat([]byte{'x'}, 1000)) // 100 kB in all: 4 blocks
+	for i := 0; i < n; i++ {
+		cb.Append(Insert, []types.Datum{int64(i), pad})
+	}
+	if _, err := m.Process(Message{Chunk: cb.Build()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	var values [][]byte
+	if err := st.Scan(9, nil, func(k, v []byte) error {
+		values = append(values, append([]byte(nil), v...))
+		return ForEachViewRow(v, ts, func(row []types.Datum, c int64) error {
+			if c != 1 || row[1] != pad {
+				t.Fatalf("row %v ×%d", row[0], c)
+			}
+			got = append(got, row[0].(int64))
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(values) < 2 || len(values) > 5 {
+		t.Fatalf("%d blocks for 100 kB of rows", len(values))
+	}
+	for i, v := range got {
+		if v != int64(i) || len(got) != n {
+			t.Fatalf("rows read back as %v", got)
+		}
+	}
+	v := values[0]
+	for _, bad := range [][]byte{v[:len(v)-1], append(append([]byte(nil), v...), 0), v[:3]} {
+		err := ForEachViewRow(bad, ts, func([]types.Datum, int64) error { return nil })
+		if types.ErrorCode(err) != types.CodeDataCorrupted {
+			t.Fatalf("damaged block: %v", err)
+		}
+	}
+	if _, _, err := DecodeViewRow(v, ts); types.ErrorCode(err) != types.CodeDataCorrupted {
+		t.Fatalf("a block read as one row: %v", err)
 	}
 }
