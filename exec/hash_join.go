@@ -64,6 +64,11 @@ type HashJoin struct {
 	wm      counter
 	seq     [2]counter
 	seqUsed [2]bool
+	buckets [2]joinBuckets
+	// unbucketed makes new append-only sides store rows as they were
+	// before buckets existed, so tests can check that such state still
+	// works.
+	unbucketed bool
 	// expiredTo is, per side, the expiry index position below which
 	// every entry is gone (nil: unknown since the start).
 	expiredTo [2][]byte
@@ -106,6 +111,9 @@ func (j *HashJoin) start() error {
 		j.wms.wm[side] = j.sideWM[side].v
 		j.seq[side] = counter{key: seqKeys[side]}
 		if err := j.seq[side].load(s, j.Aux, 0); err != nil {
+			return err
+		}
+		if err := j.startBuckets(side); err != nil {
 			return err
 		}
 	}
@@ -427,7 +435,7 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		}
 		e = &joinEntry{key: append(append([]byte(nil), k...), rk...), row: append([]types.Datum(nil), row...)}
 		if rows != nil {
-			rows.add(e, len(k))
+			rows.add(e, j.rowOffset(side, k))
 			c.rows++
 		}
 	}
@@ -463,18 +471,24 @@ func (j *HashJoin) storeAppended(side int, k, rk []byte, rows *joinRows, row []t
 	s := j.State.Store
 	j.seq[side].v++
 	j.seqUsed[side] = true
-	key := make([]byte, 0, len(k)+len(rk)+8)
+	b := &j.buckets[side]
+	key := make([]byte, 0, bucketKeyLen+len(k)+len(rk)+8)
+	if b.width > 0 {
+		n := j.bucketOf(side, row)
+		b.live[n] = struct{}{}
+		key = appendBucket(key, n)
+	}
 	key = binary.BigEndian.AppendUint64(append(append(key, k...), rk...), uint64(j.seq[side].v))
 	e := &joinEntry{key: key, count: sign, degree: degree, row: row}
 	if rows != nil {
 		e.row = append([]types.Datum(nil), row...)
-		rows.add(e, len(k))
+		rows.add(e, j.rowOffset(side, k))
 		j.cache[side].rows++
 	}
 	if err := s.Set(j.IDs[side], e.key, j.encodeEntry(e, side)); err != nil {
 		return 0, err
 	}
-	if j.Expire[side] == nil {
+	if j.Expire[side] == nil || b.width > 0 {
 		return e.count, nil
 	}
 	ik := j.expiryKey(side, row, e.key)
@@ -530,6 +544,9 @@ func (j *HashJoin) watermark(side int, wm int64) ([]Message, error) {
 
 // expire drops side's rows whose expiry is below wm.
 func (j *HashJoin) expire(side int, wm int64) error {
+	if j.buckets[side].width > 0 {
+		return j.expireBuckets(side, wm)
+	}
 	s := j.State.Store
 	bound := encoding.AppendInt([]byte{byte(side)}, wm)
 	from := j.expiredTo[side]

@@ -70,14 +70,21 @@ func (j *HashJoin) rowsOf(side int, k []byte) (*joinRows, error) {
 		return noRows, nil
 	}
 	r := &joinRows{byRow: map[string]*joinEntry{}}
-	err := j.State.Store.Scan(j.IDs[side], k, func(key, v []byte) error {
+	off := j.rowOffset(side, k)
+	load := func(key, v []byte) error {
 		e, err := j.decodeEntry(key, v, side)
 		if err != nil {
 			return err
 		}
-		r.add(&e, len(k))
+		r.add(&e, off)
 		return nil
-	})
+	}
+	var err error
+	if j.buckets[side].width > 0 {
+		err = j.scanBuckets(side, k, load)
+	} else {
+		err = j.State.Store.Scan(j.IDs[side], k, load)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +121,8 @@ func (j *HashJoin) loadWhole(side int) error {
 			return err
 		}
 		k, ok := j.joinKey(side, e.row)
-		if !ok || !bytes.HasPrefix(key, k) {
+		pre := j.rowOffset(side, k) - len(k)
+		if !ok || len(key) < pre || !bytes.HasPrefix(key[pre:], k) {
 			return types.Errorf(types.CodeDataCorrupted, "join state entry does not start with its row's join key")
 		}
 		r := keys[string(k)]
@@ -122,7 +130,7 @@ func (j *HashJoin) loadWhole(side int) error {
 			r = &joinRows{byRow: map[string]*joinEntry{}}
 			keys[string(k)] = r
 		}
-		r.add(&e, len(k))
+		r.add(&e, pre+len(k))
 		return nil
 	})
 	switch {
@@ -156,15 +164,17 @@ func (r *joinRows) remove(e *joinEntry, keyLen int) {
 	}
 }
 
-// forget drops one row from the cache of side (it expired).
-func (j *HashJoin) forget(side int, stateKey []byte, keyLen int) {
-	r := j.cache[side].keys[string(stateKey[:keyLen])]
+// forget drops one row from the cache of side (it expired); its row key
+// starts at rowAt in its state key.
+func (j *HashJoin) forget(side int, stateKey []byte, rowAt int) {
+	k := stateKey[j.rowOffset(side, nil):rowAt]
+	r := j.cache[side].keys[string(k)]
 	if r == nil {
 		return
 	}
-	if e := r.byRow[string(stateKey[keyLen:])]; e != nil {
+	if e := r.byRow[string(stateKey[rowAt:])]; e != nil {
 		e.count = 0
-		j.uncache(side, r, e, stateKey[:keyLen])
+		j.uncache(side, r, e, k)
 	}
 }
 
@@ -173,7 +183,7 @@ func (j *HashJoin) forget(side int, stateKey []byte, keyLen int) {
 // cache held whole does not fill with keys whose rows are gone.
 func (j *HashJoin) uncache(side int, r *joinRows, e *joinEntry, k []byte) {
 	c := &j.cache[side]
-	r.remove(e, len(k))
+	r.remove(e, j.rowOffset(side, k))
 	c.rows--
 	if len(r.byRow) == 0 {
 		delete(c.keys, string(k))

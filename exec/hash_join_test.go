@@ -181,95 +181,146 @@ func TestHashJoinDifferential(t *testing.T) {
 
 // TestIntervalJoinExpiry checks a join bounded by time on both sides:
 // rows expire as watermarks pass, late rows are dropped and counted, and
-// the output equals a naive join of the rows that were not late.
+// the output equals a naive join of the rows that were not late. It runs
+// with changelog sides (an expiry index), with append-only sides (rows in
+// expiry buckets; times scaled so rows spread over many buckets), with
+// small caches and restarts, and with append-only sides whose first rows
+// were stored before buckets existed.
 func TestIntervalJoinExpiry(t *testing.T) {
 	ts := [2][]types.Type{{types.TInt8, types.TInt8, types.TTimestamp}, {types.TInt8, types.TInt8, types.TTimestamp}}
-	// right.ts BETWEEN left.ts AND left.ts + 10: left rows expire when the
-	// right watermark passes left.ts + 10, right rows when the left
-	// watermark passes right.ts.
-	cond := betweenExpr{}
-	for seed := int64(0); seed < 20; seed++ {
-		rng := rand.New(rand.NewSource(seed))
-		st := newTestStore(t)
-		h := &StateHandle{}
-		j := &HashJoin{Kind: JoinInner, Types: ts, Keys: [2][]int{{0}, {0}}, Cond: cond, IDs: [2]uint32{30, 31}, Aux: 32, State: h,
-			Timed:  [2]bool{true, true},
-			Expire: [2]*JoinExpiry{{Col: 2, Delta: 10, OtherCol: 2}, {Col: 2, Delta: 0, OtherCol: 2}}}
-		var accepted []sideChange
-		wm := [2]int64{-1 << 62, -1 << 62}
-		got := viewState{}
-		var late int64
-		clock := int64(0)
-		for step := 0; step < 400; step++ {
-			b := st.NewBatch()
-			h.Store = b
-			side := rng.Intn(2)
-			var msg Message
-			if rng.Intn(5) == 0 {
-				w := clock - int64(rng.Intn(8))
-				msg = Message{Watermark: &w}
-				if w > wm[side] {
-					wm[side] = w
-				}
-			} else {
-				clock += int64(rng.Intn(3))
-				row := []types.Datum{int64(rng.Intn(3)), int64(rng.Intn(4)), types.DTimestamp(clock - int64(rng.Intn(12)))}
-				if int64(row[2].(types.DTimestamp)) < wm[side] {
-					late++
-				} else {
-					accepted = append(accepted, sideChange{side, 1, row})
-				}
-				cb := NewChunkBuilder(ts[side])
-				cb.Append(Insert, row)
-				msg = Message{Chunk: cb.Build()}
+	type variant struct {
+		name       string
+		appendOnly bool
+		unit       int64 // microseconds per tick of the test's clock
+		cacheRows  int
+		restarts   bool
+		legacy     bool // the first half is written without buckets
+	}
+	variants := []variant{
+		{name: "changelog", unit: 1},
+		{name: "buckets", appendOnly: true, unit: 100_000},
+		{name: "buckets/small-cache", appendOnly: true, unit: 100_000, cacheRows: 3, restarts: true},
+		{name: "buckets/whole-then-not", appendOnly: true, unit: 100_000, cacheRows: 40, restarts: true},
+		{name: "buckets/one-bucket", appendOnly: true, unit: 1, restarts: true},
+		{name: "legacy", appendOnly: true, unit: 100_000, cacheRows: 40, restarts: true, legacy: true},
+	}
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			for seed := int64(0); seed < 20; seed++ {
+				intervalJoinRun(t, ts, v.appendOnly, v.unit, v.cacheRows, v.restarts, v.legacy, seed)
 			}
-			out, err := j.ProcessSide(side, msg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range out {
-				if m.Chunk != nil {
-					got.apply(t, m.Chunk)
-				}
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
+		})
+	}
+}
+
+func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int64, cacheRows int, restarts, legacy bool, seed int64) {
+	// right.ts BETWEEN left.ts AND left.ts + 10 ticks: left rows expire
+	// when the right watermark passes left.ts + 10, right rows when the
+	// left watermark passes right.ts.
+	cond := betweenExpr{unit: unit}
+	rng := rand.New(rand.NewSource(seed))
+	st := newTestStore(t)
+	h := &StateHandle{}
+	j := &HashJoin{Kind: JoinInner, Types: ts, Keys: [2][]int{{0}, {0}}, Cond: cond, IDs: [2]uint32{30, 31}, Aux: 32, State: h,
+		Timed:      [2]bool{true, true},
+		Expire:     [2]*JoinExpiry{{Col: 2, Delta: 10 * unit, OtherCol: 2}, {Col: 2, Delta: 0, OtherCol: 2}},
+		AppendOnly: [2]bool{appendOnly, appendOnly}, CacheRows: cacheRows, unbucketed: legacy}
+	var accepted []sideChange
+	wm := [2]int64{-1 << 62, -1 << 62}
+	got := viewState{}
+	var late int64
+	clock := int64(0)
+	const steps = 400
+	for step := 0; step < steps; step++ {
+		if legacy && step == steps/2 {
+			j.unbucketed = false
+			j.Reset()
 		}
-		if want := naiveJoin(JoinInner, cond, accepted, ts); got.String() != want.String() {
-			t.Fatalf("seed %d: interval join differs from naive join of on-time rows\ngot:\n%s\nwant:\n%s", seed, got, want)
-		}
-		if l, _, _ := ReadCounters(st.Get, 32); l != late {
-			t.Fatalf("seed %d: late count %d, want %d", seed, l, late)
-		}
-		// Far watermarks on both sides leave no state behind.
 		b := st.NewBatch()
 		h.Store = b
-		far := clock + 1000
-		for side := 0; side < 2; side++ {
-			if _, err := j.ProcessSide(side, Message{Watermark: &far}); err != nil {
-				t.Fatal(err)
+		side := rng.Intn(2)
+		var msg Message
+		if rng.Intn(5) == 0 {
+			w := (clock - int64(rng.Intn(8))) * unit
+			msg = Message{Watermark: &w}
+			if w > wm[side] {
+				wm[side] = w
+			}
+		} else {
+			clock += int64(rng.Intn(3))
+			at := clock - int64(rng.Intn(12))
+			var tcol types.Datum = types.DTimestamp(at * unit)
+			if rng.Intn(40) == 0 {
+				tcol = nil // never matches; expires first
+			}
+			row := []types.Datum{int64(rng.Intn(3)), int64(rng.Intn(4)), tcol}
+			switch {
+			case tcol != nil && at*unit < wm[side]:
+				late++
+			case tcol != nil:
+				accepted = append(accepted, sideChange{side, 1, row})
+			}
+			cb := NewChunkBuilder(ts[side])
+			cb.Append(Insert, row)
+			msg = Message{Chunk: cb.Build()}
+		}
+		out, err := j.ProcessSide(side, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out {
+			if m.Chunk != nil {
+				got.apply(t, m.Chunk)
 			}
 		}
 		if err := b.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		var left []string
-		for _, id := range []uint32{30, 31} {
-			st.Scan(id, nil, func(k, v []byte) error { left = append(left, fmt.Sprint(id)); return nil })
+		if restarts && rng.Intn(25) == 0 {
+			j.Reset()
 		}
-		if len(left) > 0 {
-			t.Fatalf("seed %d: %d state rows survive watermarks past every bound: %s", seed, len(left), strings.Join(left, ","))
+	}
+	if want := naiveJoin(JoinInner, cond, accepted, ts); got.String() != want.String() {
+		t.Fatalf("seed %d: interval join differs from naive join of on-time rows\ngot:\n%s\nwant:\n%s", seed, got, want)
+	}
+	if l, _, _ := ReadCounters(st.Get, 32); l != late {
+		t.Fatalf("seed %d: late count %d, want %d", seed, l, late)
+	}
+	// Far watermarks on both sides (past the last rows' buckets) leave no
+	// state behind.
+	b := st.NewBatch()
+	h.Store = b
+	far := (clock+1000)*unit + 2*joinBucketWidth(10*unit)
+	for side := 0; side < 2; side++ {
+		if _, err := j.ProcessSide(side, Message{Watermark: &far}); err != nil {
+			t.Fatal(err)
 		}
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, id := range []uint32{30, 31} {
+		st.Scan(id, nil, func(k, v []byte) error { left = append(left, fmt.Sprint(id)); return nil })
+	}
+	if len(left) > 0 {
+		t.Fatalf("seed %d: %d state rows survive watermarks past every bound: %s", seed, len(left), strings.Join(left, ","))
+	}
+	if j.cache[0].rows+j.cache[1].rows != 0 {
+		t.Fatalf("seed %d: %d expired rows still cached", seed, j.cache[0].rows+j.cache[1].rows)
 	}
 }
 
-// betweenExpr is right.ts BETWEEN left.ts AND left.ts + 10 over the
-// joined row (left ts at 2, right ts at 5).
-type betweenExpr struct{}
+// betweenExpr is right.ts BETWEEN left.ts AND left.ts + 10 ticks over
+// the joined row (left ts at 2, right ts at 5); NULL times never match.
+type betweenExpr struct{ unit int64 }
 
 func (betweenExpr) Type() types.Type { return types.TBool }
-func (betweenExpr) EvalRow(row []types.Datum) (types.Datum, error) {
-	l, r := row[2].(types.DTimestamp), row[5].(types.DTimestamp)
-	return r >= l && r <= l+10, nil
+func (x betweenExpr) EvalRow(row []types.Datum) (types.Datum, error) {
+	l, ok1 := row[2].(types.DTimestamp)
+	r, ok2 := row[5].(types.DTimestamp)
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	return r >= l && int64(r) <= int64(l)+10*x.unit, nil
 }

@@ -14,6 +14,9 @@ type StateStore interface {
 	// ScanRange iterates the keys in [lower, upper); upper nil: to the
 	// table's end.
 	ScanRange(id uint32, lower, upper []byte, fn func(k, v []byte) error) error
+	// DeleteRange removes the keys in [lower, upper) with one range
+	// tombstone.
+	DeleteRange(id uint32, lower, upper []byte) error
 }
 
 // StateHandle is shared by a dataflow's operators; the runtime points it at

@@ -22,6 +22,11 @@ func (s TaskStore) Set(id uint32, k, v []byte) error { return s.Store.Set(id, s.
 // Delete implements StateStore.
 func (s TaskStore) Delete(id uint32, k []byte) error { return s.Store.Delete(id, s.key(k)) }
 
+// DeleteRange implements StateStore within the task's keys.
+func (s TaskStore) DeleteRange(id uint32, lower, upper []byte) error {
+	return s.Store.DeleteRange(id, s.key(lower), s.key(upper))
+}
+
 // Scan implements StateStore, passing keys without the task's prefix.
 func (s TaskStore) Scan(id uint32, prefix []byte, fn func(k, v []byte) error) error {
 	return s.Store.Scan(id, s.key(prefix), func(k, v []byte) error { return fn(k[1:], v) })

@@ -263,6 +263,11 @@ func (b *Batch) Set(id uint32, k, v []byte) error {
 // Delete removes k from table id.
 func (b *Batch) Delete(id uint32, k []byte) error { return b.b.Delete(TableKey(nil, id, k), nil) }
 
+// DeleteRange removes table id's keys in [lower, upper).
+func (b *Batch) DeleteRange(id uint32, lower, upper []byte) error {
+	return b.b.DeleteRange(TableKey(nil, id, lower), TableKey(nil, id, upper), nil)
+}
+
 // Get reads k in table id through the batch.
 func (b *Batch) Get(id uint32, k []byte) ([]byte, error) { return get(b.b, id, k) }
 
