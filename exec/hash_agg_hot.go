@@ -23,6 +23,8 @@ type hotState struct {
 	// ValuesID key; 0 means known absent. Write-through, bounded like the
 	// group cache.
 	values map[string]int64
+	// absent tells keys certainly not in the value multisets.
+	absent absentFilter
 }
 
 // defaultCacheGroups bounds the group cache when CacheGroups is 0.

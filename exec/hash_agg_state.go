@@ -208,7 +208,13 @@ func provisionalKey(gkey []byte) []byte { return append(append([]byte(nil), gkey
 func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v types.Datum, delta int64) (int64, int64, error) {
 	k := append(h.valuePrefix(gkey, agg), vkey...)
 	before, cached := h.hot.values[string(k)]
-	if !cached {
+	f := &h.hot.absent
+	if f.state == absentUnbuilt {
+		if err := f.build(0, h.scanValues); err != nil {
+			return 0, 0, err
+		}
+	}
+	if !cached && f.mayHold(k) {
 		old, err := h.State.Store.Get(h.ValuesID, k)
 		switch {
 		case err == nil:
@@ -230,7 +236,24 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 	}
 	val := binary.AppendVarint(nil, after)
 	val = types.AppendRow(val, []types.Type{t}, []types.Datum{v})
-	return before, after, h.State.Store.Set(h.ValuesID, k, val)
+	if err := h.State.Store.Set(h.ValuesID, k, val); err != nil {
+		return 0, 0, err
+	}
+	if before == 0 {
+		f.add(k)
+		if f.full() {
+			if err := f.build(2*f.keys, h.scanValues); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	return before, after, nil
+}
+
+// scanValues scans every key of the value multisets (and the provisional
+// rows that share their table).
+func (h *HashAgg) scanValues(fn func(k, v []byte) error) error {
+	return h.State.Store.Scan(h.ValuesID, nil, fn)
 }
 
 // extreme recomputes min or max from the multiset after the current one

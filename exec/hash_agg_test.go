@@ -158,6 +158,9 @@ func runAggDifferential(t *testing.T, rng *rand.Rand, batch int, exprGroup bool)
 			t.Fatal(err)
 		}
 		pending = pending[:0]
+		if rng.Intn(8) == 0 {
+			agg.Reset() // as after a restart: caches and filters are rebuilt from state
+		}
 	}
 	groups := []string{"a", "b", "c", "d"}
 	for step := 0; step < 300; step++ {
