@@ -209,10 +209,8 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 	k := append(h.valuePrefix(gkey, agg), vkey...)
 	before, cached := h.hot.values[string(k)]
 	f := &h.hot.absent
-	if f.state == absentUnbuilt {
-		if err := f.build(0, h.scanValues); err != nil {
-			return 0, 0, err
-		}
+	if err := f.ready(h.scanValues); err != nil {
+		return 0, 0, err
 	}
 	if !cached && f.mayHold(k) {
 		old, err := h.State.Store.Get(h.ValuesID, k)
@@ -240,11 +238,8 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 		return 0, 0, err
 	}
 	if before == 0 {
-		f.add(k)
-		if f.full() {
-			if err := f.build(2*f.keys, h.scanValues); err != nil {
-				return 0, 0, err
-			}
+		if err := f.note(k, h.scanValues); err != nil {
+			return 0, 0, err
 		}
 	}
 	return before, after, nil

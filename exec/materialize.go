@@ -37,6 +37,8 @@ type Materialize struct {
 	seq     uint64
 	seqRead bool
 	block   viewBlock
+	// absent tells rows certainly not in the view (keyed by content).
+	absent absentFilter
 }
 
 // ChangeTap collects the changes a Materialize applies during an epoch.
@@ -82,7 +84,7 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 			v.Tap.Ops = append(v.Tap.Ops, c.Ops[i])
 			v.Tap.Rows = append(v.Tap.Rows, append([]types.Datum(nil), row...))
 		}
-		before, after, err := applyRow(v.State.Store, v.ID, v.Types, row, c.Ops[i].Sign())
+		before, after, err := v.applyRow(row, c.Ops[i].Sign())
 		if err != nil {
 			return nil, err
 		}
@@ -229,8 +231,9 @@ func AlignSeqs(tasks []*Materialize) error {
 	return nil
 }
 
-// Reset implements Resetter: the sequence is read again.
-func (v *Materialize) Reset() { v.seqRead = false }
+// Reset implements Resetter: the sequence and the absent filter are read
+// again.
+func (v *Materialize) Reset() { v.seqRead, v.absent = false, absentFilter{} }
 
 // RowKey is the key of a row in a materialized view.
 func RowKey(ts []types.Type, row []types.Datum) []byte {
@@ -241,17 +244,24 @@ func RowKey(ts []types.Type, row []types.Datum) []byte {
 	return k
 }
 
-// applyRow adds (sign > 0) or removes one copy of row in view table id and
-// returns its multiplicity before and after.
-func applyRow(s StateStore, id uint32, ts []types.Type, row []types.Datum, sign int64) (int64, int64, error) {
-	k := RowKey(ts, row)
-	var n int64
-	old, err := s.Get(id, k)
-	switch {
-	case err == nil:
-		n, _ = binary.Varint(old)
-	case !errors.Is(err, ErrNotFound):
+// applyRow adds (sign > 0) or removes one copy of row in the view and
+// returns its multiplicity before and after. A row the absent filter has
+// never seen is new, with no read.
+func (v *Materialize) applyRow(row []types.Datum, sign int64) (int64, int64, error) {
+	s := v.State.Store
+	k := RowKey(v.Types, row)
+	if err := v.absent.ready(v.scanRows); err != nil {
 		return 0, 0, err
+	}
+	var n int64
+	if v.absent.mayHold(k) {
+		old, err := s.Get(v.ID, k)
+		switch {
+		case err == nil:
+			n, _ = binary.Varint(old)
+		case !errors.Is(err, ErrNotFound):
+			return 0, 0, err
+		}
 	}
 	before := n
 	n += sign
@@ -259,9 +269,20 @@ func applyRow(s StateStore, id uint32, ts []types.Type, row []types.Datum, sign 
 	case n < 0:
 		return before, n, types.Errorf(types.CodeDataCorrupted, "view received a retraction for a row it does not hold")
 	case n == 0:
-		return before, n, s.Delete(id, k)
+		return before, n, s.Delete(v.ID, k)
 	}
-	return before, n, s.Set(id, k, types.AppendRow(binary.AppendVarint(nil, n), ts, row))
+	if err := s.Set(v.ID, k, types.AppendRow(binary.AppendVarint(nil, n), v.Types, row)); err != nil {
+		return before, n, err
+	}
+	if before == 0 {
+		return before, n, v.absent.note(k, v.scanRows)
+	}
+	return before, n, nil
+}
+
+// scanRows scans the view's row keys.
+func (v *Materialize) scanRows(fn func(k, val []byte) error) error {
+	return v.State.Store.Scan(v.ID, nil, fn)
 }
 
 // DecodeViewRow reads a view table value of one row (not a block, see

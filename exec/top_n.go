@@ -37,6 +37,8 @@ type TopN struct {
 
 	parts  map[string]*topPartition
 	cached int
+	// absent tells partitions certainly without stored rows.
+	absent absentFilter
 }
 
 // topRow is one output row of a partition's top set.
@@ -198,7 +200,33 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	}
 	val := binary.AppendVarint(nil, e.count)
 	val = binary.AppendVarint(val, int64(e.orderLen))
-	return t.State.Store.Set(t.ID, key, types.AppendRow(val, t.Types, e.row))
+	if err := t.State.Store.Set(t.ID, key, types.AppendRow(val, t.Types, e.row)); err != nil {
+		return err
+	}
+	if len(part.entries) == 1 && e.count == sign {
+		return t.absent.note(pk, t.scanPartitions) // the partition's first row
+	}
+	return nil
+}
+
+// scanPartitions calls fn with the partition key of every stored row.
+func (t *TopN) scanPartitions(fn func(k, v []byte) error) error {
+	return t.State.Store.Scan(t.ID, nil, func(_, v []byte) error {
+		n, w := binary.Varint(v)
+		_, w2 := binary.Varint(v[max(w, 0):])
+		if w <= 0 || w2 <= 0 || n <= 0 {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+		}
+		row, err := types.DecodeRow(v[w+w2:], t.Types, nil)
+		if err != nil {
+			return err
+		}
+		pk, err := t.partitionKey(row)
+		if err != nil {
+			return err
+		}
+		return fn(pk, nil)
+	})
 }
 
 // rankAt is the rank a new row with this suffix would take at position i

@@ -25,7 +25,7 @@ type topEntry struct {
 const defaultTopNCacheRows = 1 << 16
 
 // Reset implements Resetter: the cache may hold a failed epoch's writes.
-func (t *TopN) Reset() { t.parts, t.cached = nil, 0 }
+func (t *TopN) Reset() { t.parts, t.cached, t.absent = nil, 0, absentFilter{} }
 
 // partition returns partition pk's rows, loading them on a miss.
 func (t *TopN) partition(pk []byte) (*topPartition, error) {
@@ -33,6 +33,12 @@ func (t *TopN) partition(pk []byte) (*topPartition, error) {
 		return p, nil
 	}
 	p := &topPartition{}
+	if err := t.absent.ready(t.scanPartitions); err != nil {
+		return nil, err
+	}
+	if !t.absent.mayHold(pk) {
+		return t.cachePartition(pk, p), nil
+	}
 	err := t.State.Store.Scan(t.ID, pk, func(k, v []byte) error {
 		n, w := binary.Varint(v)
 		olen, w2 := binary.Varint(v[max(w, 0):])
@@ -49,6 +55,11 @@ func (t *TopN) partition(pk []byte) (*topPartition, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.cachePartition(pk, p), nil
+}
+
+// cachePartition caches partition pk's rows p.
+func (t *TopN) cachePartition(pk []byte, p *topPartition) *topPartition {
 	limit := t.CacheRows
 	if limit <= 0 {
 		limit = defaultTopNCacheRows
@@ -60,7 +71,7 @@ func (t *TopN) partition(pk []byte) (*topPartition, error) {
 	}
 	t.parts[string(pk)] = p
 	t.cached += len(p.entries)
-	return p, nil
+	return p
 }
 
 // find returns where suffix is or would go.

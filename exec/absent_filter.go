@@ -5,15 +5,15 @@ import (
 	"math/bits"
 )
 
-// absentFilter is a Bloom filter over every key of an aggregate's value
-// multisets (DISTINCT, min and max over retractions): a key it has never
-// seen is certainly absent from state, so counting a new value, the usual
-// case for count(DISTINCT ...) over high-cardinality columns, needs no
-// Pebble read. It is built by one scan of the keys on first use after a
-// start or Reset, and built again at twice the size when the keys added
-// since outgrow it (the scan also forgets deleted keys). Keys are never
-// taken out: a deleted key only costs a read, never a wrong answer. Past
-// maxAbsentKeys it is dropped and every miss reads state, as before.
+// absentFilter is a Bloom filter over the keys an operator has in a state
+// table (an aggregate's value multisets, a top-N's partitions, a view's
+// rows): a key it has never seen is certainly absent from state, so the
+// usual case of a new value, partition or row needs no Pebble read. It is
+// built by one scan of the keys on first use after a start or Reset, and
+// built again at twice the size when the keys added since outgrow it (the
+// scan also forgets deleted keys). Keys are never taken out: a deleted
+// key only costs a read, never a wrong answer. Past maxAbsentKeys it is
+// dropped and every miss reads state, as before.
 type absentFilter struct {
 	state absentState
 	bits  []uint64
@@ -33,9 +33,31 @@ const (
 const (
 	absentBitsPerKey = 10 // about 1% false positives with 7 probes
 	absentProbes     = 7
-	minAbsentKeys    = 1 << 16
+	minAbsentKeys    = 1 << 18
 	maxAbsentKeys    = 1 << 23 // 10 MiB of bits
 )
+
+// keyScan calls fn with each key of a state table (the value is passed
+// too, for scans that derive the key from it).
+type keyScan func(fn func(k, v []byte) error) error
+
+// ready builds the filter on first use.
+func (f *absentFilter) ready(scan keyScan) error {
+	if f.state == absentUnbuilt {
+		return f.build(0, scan)
+	}
+	return nil
+}
+
+// note records a key new to state, and builds the filter again, twice
+// the size, once it is full. Call it after the write, so the scan sees it.
+func (f *absentFilter) note(key []byte, scan keyScan) error {
+	f.add(key)
+	if f.full() {
+		return f.build(2*f.keys, scan)
+	}
+	return nil
+}
 
 // mayHold reports whether key may be in state (always true unless the
 // filter is built).
@@ -82,7 +104,7 @@ func probeStep(h uint64) uint64 { return bits.RotateLeft64(h, 32) | 1 }
 
 // build sizes the filter for at least want keys and adds the keys scan
 // yields; past maxAbsentKeys the filter is turned off.
-func (f *absentFilter) build(want int, scan func(fn func(k, v []byte) error) error) error {
+func (f *absentFilter) build(want int, scan keyScan) error {
 	f.state, f.bits = absentUnbuilt, nil
 	f.seed = maphash.MakeSeed()
 	var hs []uint64
