@@ -52,8 +52,9 @@ type HashJoin struct {
 	// default).
 	CacheRows int
 	// AppendOnly marks sides whose input never retracts. Their rows are
-	// stored each under a key of its own (join key ‖ row key ‖ sequence
-	// number, counted in Aux), with no read for an equal row first.
+	// stored each under a key of its own (join key ‖ sequence number,
+	// counted in Aux; state written before held join key ‖ row key ‖
+	// sequence), with no read for an equal row first.
 	AppendOnly [2]bool
 
 	started bool
@@ -404,10 +405,10 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		rows = &joinRows{byRow: map[string]*joinEntry{}}
 		j.cacheKey(side, k, rows)
 	}
-	rk := RowKey(j.Types[side], row)
 	if j.AppendOnly[side] {
-		return j.storeAppended(side, k, rk, rows, row, sign, degree)
+		return j.storeAppended(side, k, rows, row, sign, degree)
 	}
+	rk := RowKey(j.Types[side], row)
 	var e *joinEntry
 	switch {
 	case rows != nil:
@@ -464,7 +465,7 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 
 // storeAppended stores a new row of an append-only side under a key of
 // its own. rows is the key's cached rows, if cached.
-func (j *HashJoin) storeAppended(side int, k, rk []byte, rows *joinRows, row []types.Datum, sign, degree int64) (int64, error) {
+func (j *HashJoin) storeAppended(side int, k []byte, rows *joinRows, row []types.Datum, sign, degree int64) (int64, error) {
 	if sign < 0 {
 		return 0, types.Errorf(types.CodeInternalError, "join side declared append-only received a retraction")
 	}
@@ -472,13 +473,13 @@ func (j *HashJoin) storeAppended(side int, k, rk []byte, rows *joinRows, row []t
 	j.seq[side].v++
 	j.seqUsed[side] = true
 	b := &j.buckets[side]
-	key := make([]byte, 0, bucketKeyLen+len(k)+len(rk)+8)
+	key := make([]byte, 0, bucketKeyLen+len(k)+8)
 	if b.width > 0 {
 		n := j.bucketOf(side, row)
 		b.live[n] = struct{}{}
 		key = appendBucket(key, n)
 	}
-	key = binary.BigEndian.AppendUint64(append(append(key, k...), rk...), uint64(j.seq[side].v))
+	key = binary.BigEndian.AppendUint64(append(key, k...), uint64(j.seq[side].v))
 	e := &joinEntry{key: key, count: sign, degree: degree, row: row}
 	if rows != nil {
 		e.row = append([]types.Datum(nil), row...)

@@ -11,7 +11,7 @@ import (
 
 // An append-only side whose rows expire (a stream in an interval or
 // window join) stores each row under the bucket of its expiry time first:
-// bucket ‖ join key ‖ row key ‖ sequence. When the other side's watermark
+// bucket ‖ join key ‖ sequence. When the other side's watermark
 // passes a bucket's end, one range deletion drops the bucket's rows:
 // storing a row is one write, with no expiry index entry to write and
 // delete, and a flush drops rows that expire within the memtable. Rows
