@@ -4,6 +4,9 @@ package exec
 // unchanged: a retraction is filtered exactly as its insertion was.
 type Filter struct {
 	Cond Expr
+
+	vec      vnode // Cond's kernels, when it has them
+	compiled bool
 }
 
 // Process implements Operator.
@@ -12,6 +15,13 @@ func (f *Filter) Process(m Message) ([]Message, error) {
 		return []Message{m}, nil
 	}
 	c := m.Chunk
+	if !f.compiled {
+		f.vec, _ = compileVec(f.Cond)
+		f.compiled = true
+	}
+	if f.vec != nil {
+		return f.processVec(c)
+	}
 	rr := newRowReader(f.Cond)
 	var keep []int
 	for i := 0; i < c.Len(); i++ {
@@ -21,6 +31,25 @@ func (f *Filter) Process(m Message) ([]Message, error) {
 		}
 		if v == true {
 			keep = append(keep, i)
+		}
+	}
+	if oc := Take(c, keep); oc != nil {
+		return []Message{{Chunk: oc}}, nil
+	}
+	return nil, nil
+}
+
+// processVec is Process with the condition's kernels.
+func (f *Filter) processVec(c *Chunk) ([]Message, error) {
+	sel := allRows(c)
+	v, err := f.vec.eval(c, sel)
+	if err != nil {
+		return nil, err
+	}
+	keep := sel[:0]
+	for j, r := range sel {
+		if !v.isNull(j) && v.b[v.at(j)] {
+			keep = append(keep, r)
 		}
 	}
 	if oc := Take(c, keep); oc != nil {

@@ -9,6 +9,9 @@ import (
 // Project computes one column per expression.
 type Project struct {
 	Exprs []Expr
+
+	vecs     []vnode // each expression's kernels, when it has them
+	compiled bool
 }
 
 // OutTypes is the output schema.
@@ -26,10 +29,32 @@ func (p *Project) Process(m Message) ([]Message, error) {
 		return []Message{m}, nil
 	}
 	c := m.Chunk
+	if !p.compiled {
+		p.vecs = make([]vnode, len(p.Exprs))
+		for i, e := range p.Exprs {
+			if _, col := e.(*ColRef); !col {
+				p.vecs[i], _ = compileVec(e)
+			}
+		}
+		p.compiled = true
+	}
 	cols := make([]arrow.Array, len(p.Exprs))
 	fields := make([]arrow.Field, len(p.Exprs))
+	var sel []int
 	for i, e := range p.Exprs {
-		a, err := Eval(e, c)
+		var a arrow.Array
+		var err error
+		if n := p.vecs[i]; n != nil {
+			if sel == nil {
+				sel = allRows(c)
+			}
+			var v *vec
+			if v, err = n.eval(c, sel); err == nil {
+				a = vecArray(v, e.Type(), c.Len())
+			}
+		} else {
+			a, err = Eval(e, c)
+		}
 		if err != nil {
 			for _, done := range cols[:i] {
 				done.Release()

@@ -1,0 +1,769 @@
+package exec
+
+import (
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/weir-db/weir/types"
+)
+
+// Vectorized evaluation: an expression made only of the nodes below is
+// compiled (compileVec) into kernels that each evaluate one node over many
+// rows at once, reading Arrow columns directly (strings are not copied:
+// a result is appended to a new column, which copies it), instead of
+// walking the tree once per row over datums. Each kernel evaluates only
+// the rows it is given (sel), so CASE evaluates a branch only for the
+// rows that reach it and AND/OR evaluate an argument only for the rows
+// the earlier arguments left undecided, as the row path does: a guarded
+// division fails in neither. Anything else (numeric, floats, intervals,
+// arrays, functions without a kernel) keeps the row path, for the whole
+// expression.
+
+// vkind is how a vector holds its values.
+type vkind uint8
+
+const (
+	vkBool vkind = iota + 1
+	vkInt        // int2, int4, int8, date, timestamp (microseconds)
+	vkStr        // text, varchar
+)
+
+// vec is a node's value for the selected rows: position j is row sel[j],
+// or every row for a constant.
+type vec struct {
+	k     vkind
+	b     []bool
+	i     []int64
+	s     []string
+	null  []bool // nil: no NULLs
+	konst bool
+}
+
+func (v *vec) at(j int) int {
+	if v.konst {
+		return 0
+	}
+	return j
+}
+
+func (v *vec) isNull(j int) bool { return v.null != nil && v.null[v.at(j)] }
+
+// vnode evaluates one node for rows sel of c.
+type vnode interface {
+	eval(c *Chunk, sel []int) (*vec, error)
+}
+
+// vkindOf is the vector kind of t; 0 when t has none.
+func vkindOf(t types.Type) vkind {
+	switch t.Family {
+	case types.Bool:
+		return vkBool
+	case types.Int2, types.Int4, types.Int8, types.Date, types.Timestamp, types.TimestampTZ:
+		return vkInt
+	case types.Text, types.Varchar:
+		return vkStr
+	}
+	return 0
+}
+
+// compileVec compiles e into kernels; false when some node has none.
+func compileVec(e Expr) (vnode, bool) {
+	if vkindOf(e.Type()) == 0 {
+		return nil, false
+	}
+	switch x := e.(type) {
+	case *ColRef:
+		return &vcol{idx: x.Idx, k: vkindOf(x.T)}, true
+	case *Const:
+		return newVconst(x)
+	case *Case:
+		n := &vcase{k: vkindOf(x.T)}
+		for i := range x.Conds {
+			c, ok := compileVec(x.Conds[i])
+			if !ok || x.Conds[i].Type().Family != types.Bool {
+				return nil, false
+			}
+			t, ok := compileVec(x.Thens[i])
+			if !ok || vkindOf(x.Thens[i].Type()) != n.k {
+				return nil, false
+			}
+			n.conds, n.thens = append(n.conds, c), append(n.thens, t)
+		}
+		if x.Else != nil {
+			el, ok := compileVec(x.Else)
+			if !ok || vkindOf(x.Else.Type()) != n.k {
+				return nil, false
+			}
+			n.els = el
+		}
+		return n, true
+	case *Call:
+		return compileVecCall(x)
+	}
+	return nil, false
+}
+
+func compileVecCall(x *Call) (vnode, bool) {
+	args := make([]vnode, len(x.Args))
+	for i, a := range x.Args {
+		n, ok := compileVec(a)
+		if !ok {
+			return nil, false
+		}
+		args[i] = n
+	}
+	kinds := func(ks ...vkind) bool {
+		if len(ks) != len(x.Args) {
+			return false
+		}
+		for i, k := range ks {
+			if vkindOf(x.Args[i].Type()) != k {
+				return false
+			}
+		}
+		return true
+	}
+	switch x.Func {
+	case "and", "or":
+		for _, a := range x.Args {
+			if a.Type().Family != types.Bool {
+				return nil, false
+			}
+		}
+		return &vlogic{and: x.Func == "and", args: args}, true
+	case "not":
+		if kinds(vkBool) {
+			return &vnot{arg: args[0]}, true
+		}
+	case "is_null", "is_not_null":
+		if len(args) == 1 {
+			return &visnull{arg: args[0], not: x.Func == "is_not_null"}, true
+		}
+	case "=", "<>", "<", "<=", ">", ">=":
+		// Both sides of one family (the binder casts them alike).
+		if len(x.Args) == 2 && x.Args[0].Type().Family == x.Args[1].Type().Family {
+			return &vcmp{op: x.Func, l: args[0], r: args[1]}, true
+		}
+	case "+", "-", "*", "%":
+		if kinds(vkInt, vkInt) && x.T.IsInteger() && x.Args[0].Type().IsInteger() && x.Args[1].Type().IsInteger() {
+			return &varith{op: x.Func, l: args[0], r: args[1], t: x.T}, true
+		}
+	case "lower", "upper":
+		if kinds(vkStr) {
+			return &vstr1{arg: args[0], fn: x.Func}, true
+		}
+	case "length", "char_length":
+		if kinds(vkStr) {
+			return &vstrlen{arg: args[0]}, true
+		}
+	}
+	// Other strict functions of a registered implementation run it per
+	// selected row, on arguments read from the vectors.
+	if impl, ok := scalarImpls[x.Func]; ok && !nonStrict[x.Func] && !rowPathFirst[x.Func] {
+		for _, a := range x.Args {
+			if vkindOf(a.Type()) == 0 {
+				return nil, false
+			}
+		}
+		return &vstrict{impl: impl, args: args, argTypes: argTypes(x.Args), t: x.T}, true
+	}
+	return nil, false
+}
+
+// rowPathFirst lists the functions Call.EvalRow handles before its
+// registered implementations.
+var rowPathFirst = map[string]bool{"array_op": true, "json_build_object": true, "jsonb_build_object": true}
+
+func argTypes(es []Expr) []types.Type {
+	ts := make([]types.Type, len(es))
+	for i, e := range es {
+		ts[i] = e.Type()
+	}
+	return ts
+}
+
+// vcol reads a column.
+type vcol struct {
+	idx int
+	k   vkind
+}
+
+func (n *vcol) eval(c *Chunk, sel []int) (*vec, error) {
+	arr := c.Rec.Column(n.idx)
+	v := &vec{k: n.k}
+	if arr.NullN() > 0 {
+		v.null = make([]bool, len(sel))
+		for j, r := range sel {
+			v.null[j] = arr.IsNull(r)
+		}
+	}
+	switch a := arr.(type) {
+	case *array.Boolean:
+		v.b = make([]bool, len(sel))
+		for j, r := range sel {
+			v.b[j] = a.Value(r)
+		}
+	case *array.Int16:
+		v.i = gather(a.Int16Values(), sel)
+	case *array.Int32:
+		v.i = gather(a.Int32Values(), sel)
+	case *array.Int64:
+		v.i = gather(a.Int64Values(), sel)
+	case *array.Date32:
+		v.i = gather(a.Date32Values(), sel)
+	case *array.Timestamp:
+		v.i = gather(a.TimestampValues(), sel)
+	case *array.String:
+		v.s = make([]string, len(sel))
+		for j, r := range sel {
+			v.s[j] = a.Value(r) // aliases the column: results are copied out
+		}
+	default:
+		return nil, types.Errorf(types.CodeInternalError, "vectorized read of a %s column", arr.DataType())
+	}
+	return v, nil
+}
+
+// gather widens the selected values to int64.
+func gather[T ~int16 | ~int32 | ~int64](vals []T, sel []int) []int64 {
+	out := make([]int64, len(sel))
+	for j, r := range sel {
+		out[j] = int64(vals[r])
+	}
+	return out
+}
+
+// vconst is a constant.
+type vconst struct{ v *vec }
+
+func newVconst(x *Const) (vnode, bool) {
+	v := &vec{k: vkindOf(x.T), konst: true}
+	if x.V == nil {
+		v.null = []bool{true}
+		v.b, v.i, v.s = []bool{false}, []int64{0}, []string{""}
+		return &vconst{v}, true
+	}
+	switch d := x.V.(type) {
+	case bool:
+		v.b = []bool{d}
+	case int64:
+		v.i = []int64{d}
+	case types.DDate:
+		v.i = []int64{int64(d)}
+	case types.DTimestamp:
+		v.i = []int64{int64(d)}
+	case string:
+		v.s = []string{d}
+	default:
+		return nil, false
+	}
+	return &vconst{v}, true
+}
+
+func (n *vconst) eval(*Chunk, []int) (*vec, error) { return n.v, nil }
+
+// newVec makes a result vector for m rows.
+func newVec(k vkind, m int) *vec {
+	v := &vec{k: k}
+	switch k {
+	case vkBool:
+		v.b = make([]bool, m)
+	case vkInt:
+		v.i = make([]int64, m)
+	case vkStr:
+		v.s = make([]string, m)
+	}
+	return v
+}
+
+func (v *vec) setNull(j, m int) {
+	if v.null == nil {
+		v.null = make([]bool, m)
+	}
+	v.null[j] = true
+}
+
+// vlogic is SQL's three-valued AND/OR, evaluating each argument only for
+// the rows the earlier ones left undecided.
+type vlogic struct {
+	and  bool
+	args []vnode
+}
+
+func (n *vlogic) eval(c *Chunk, sel []int) (*vec, error) {
+	out := newVec(vkBool, len(sel))
+	for j := range out.b {
+		out.b[j] = n.and
+	}
+	sawNull := make([]bool, len(sel))
+	// open lists positions (into sel) still undecided.
+	open := make([]int, len(sel))
+	for j := range open {
+		open[j] = j
+	}
+	sub := make([]int, 0, len(sel))
+	for _, a := range n.args {
+		if len(open) == 0 {
+			break
+		}
+		sub = sub[:0]
+		for _, j := range open {
+			sub = append(sub, sel[j])
+		}
+		v, err := a.eval(c, sub)
+		if err != nil {
+			return nil, err
+		}
+		next := open[:0]
+		for x, j := range open {
+			switch {
+			case v.isNull(x):
+				sawNull[j] = true
+				next = append(next, j)
+			case v.b[v.at(x)] != n.and:
+				out.b[j] = !n.and // decided
+			default:
+				next = append(next, j)
+			}
+		}
+		open = next
+	}
+	for _, j := range open {
+		if sawNull[j] {
+			out.setNull(j, len(sel))
+		}
+	}
+	return out, nil
+}
+
+// strict1 evaluates arg for sel and calls fn for each non-NULL position
+// (j into sel, x into v); NULL in, NULL out.
+func strict1(c *Chunk, sel []int, arg vnode, k vkind, fn func(out, v *vec, j, x int) error) (*vec, error) {
+	v, err := arg.eval(c, sel)
+	if err != nil {
+		return nil, err
+	}
+	out := newVec(k, len(sel))
+	for j := range sel {
+		if v.isNull(j) {
+			out.setNull(j, len(sel))
+			continue
+		}
+		if err := fn(out, v, j, v.at(j)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// strict2 is strict1 for two arguments.
+func strict2(c *Chunk, sel []int, l, r vnode, k vkind, fn func(out, a, b *vec, j, x, y int) error) (*vec, error) {
+	a, err := l.eval(c, sel)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.eval(c, sel)
+	if err != nil {
+		return nil, err
+	}
+	out := newVec(k, len(sel))
+	for j := range sel {
+		if a.isNull(j) || b.isNull(j) {
+			out.setNull(j, len(sel))
+			continue
+		}
+		if err := fn(out, a, b, j, a.at(j), b.at(j)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type vnot struct{ arg vnode }
+
+func (n *vnot) eval(c *Chunk, sel []int) (*vec, error) {
+	return strict1(c, sel, n.arg, vkBool, func(out, v *vec, j, x int) error {
+		out.b[j] = !v.b[x]
+		return nil
+	})
+}
+
+type visnull struct {
+	arg vnode
+	not bool
+}
+
+func (n *visnull) eval(c *Chunk, sel []int) (*vec, error) {
+	v, err := n.arg.eval(c, sel)
+	if err != nil {
+		return nil, err
+	}
+	out := newVec(vkBool, len(sel))
+	for j := range sel {
+		out.b[j] = v.isNull(j) != n.not
+	}
+	return out, nil
+}
+
+// vcmp compares two vectors of one kind.
+type vcmp struct {
+	op   string
+	l, r vnode
+}
+
+func (n *vcmp) eval(c *Chunk, sel []int) (*vec, error) {
+	return strict2(c, sel, n.l, n.r, vkBool, func(out, l, r *vec, j, x, y int) error {
+		var k int
+		switch l.k {
+		case vkInt:
+			k = cmpInt(l.i[x], r.i[y])
+		case vkStr:
+			k = strings.Compare(l.s[x], r.s[y])
+		case vkBool:
+			k = cmpInt(b2i(l.b[x]), b2i(r.b[y]))
+		}
+		out.b[j] = cmpHolds(n.op, k)
+		return nil
+	})
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpHolds(op string, k int) bool {
+	switch op {
+	case "=":
+		return k == 0
+	case "<>":
+		return k != 0
+	case "<":
+		return k < 0
+	case "<=":
+		return k <= 0
+	case ">":
+		return k > 0
+	}
+	return k >= 0
+}
+
+// varith is integer arithmetic, with the row path's range checks.
+type varith struct {
+	op   string
+	l, r vnode
+	t    types.Type
+}
+
+func (n *varith) eval(c *Chunk, sel []int) (*vec, error) {
+	lo, hi := intRange(n.t)
+	return strict2(c, sel, n.l, n.r, vkInt, func(out, l, r *vec, j, x, y int) error {
+		a, b := l.i[x], r.i[y]
+		var v int64
+		switch n.op {
+		case "+":
+			v = a + b
+			if (v > a) != (b > 0) {
+				return outOfRange(n.t)
+			}
+		case "-":
+			v = a - b
+			if (v < a) != (b > 0) {
+				return outOfRange(n.t)
+			}
+		case "*":
+			if a != 0 && b != 0 {
+				v = a * b
+				if v/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+					return outOfRange(n.t)
+				}
+			}
+		case "%":
+			switch b {
+			case 0:
+				return errDivByZero
+			case -1:
+				v = 0
+			default:
+				v = a % b
+			}
+		}
+		if v < lo || v > hi {
+			return outOfRange(n.t)
+		}
+		out.i[j] = v
+		return nil
+	})
+}
+
+// intRange is the range of integer type t.
+func intRange(t types.Type) (int64, int64) {
+	switch t.Family {
+	case types.Int2:
+		return math.MinInt16, math.MaxInt16
+	case types.Int4:
+		return math.MinInt32, math.MaxInt32
+	}
+	return math.MinInt64, math.MaxInt64
+}
+
+// vstr1 is lower or upper.
+type vstr1 struct {
+	arg vnode
+	fn  string
+}
+
+func (n *vstr1) eval(c *Chunk, sel []int) (*vec, error) {
+	conv := strings.ToUpper
+	if n.fn == "lower" {
+		conv = strings.ToLower
+	}
+	return strict1(c, sel, n.arg, vkStr, func(out, v *vec, j, x int) error {
+		out.s[j] = conv(v.s[x])
+		return nil
+	})
+}
+
+type vstrlen struct{ arg vnode }
+
+func (n *vstrlen) eval(c *Chunk, sel []int) (*vec, error) {
+	return strict1(c, sel, n.arg, vkInt, func(out, v *vec, j, x int) error {
+		out.i[j] = int64(utf8.RuneCountInString(v.s[x]))
+		return nil
+	})
+}
+
+// vstrict runs a strict function's row implementation for each selected
+// row: NULL in, NULL out.
+type vstrict struct {
+	impl     func([]types.Datum, types.Type) (types.Datum, error)
+	args     []vnode
+	argTypes []types.Type
+	t        types.Type
+}
+
+func (n *vstrict) eval(c *Chunk, sel []int) (*vec, error) {
+	vs := make([]*vec, len(n.args))
+	for i, a := range n.args {
+		v, err := a.eval(c, sel)
+		if err != nil {
+			return nil, err
+		}
+		vs[i] = v
+	}
+	out := newVec(vkindOf(n.t), len(sel))
+	args := make([]types.Datum, len(vs))
+	// A constant argument is boxed once.
+	for i, v := range vs {
+		if v.konst && !v.isNull(0) {
+			args[i] = v.datum(0, n.argTypes[i])
+		}
+	}
+rows:
+	for j := range sel {
+		for i, v := range vs {
+			if v.isNull(j) {
+				out.setNull(j, len(sel))
+				continue rows
+			}
+			if !v.konst {
+				args[i] = v.datum(j, n.argTypes[i])
+				if s, ok := args[i].(string); ok && i > 0 {
+					// Later arguments (patterns, formats) may be kept
+					// in caches: they must not pin the chunk.
+					args[i] = strings.Clone(s)
+				}
+			}
+		}
+		d, err := n.impl(args, n.t)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			out.setNull(j, len(sel))
+			continue
+		}
+		if !out.put(j, d) {
+			return nil, types.Errorf(types.CodeInternalError, "vectorized function returned %T for %s", d, n.t)
+		}
+	}
+	return out, nil
+}
+
+// datum boxes position j as a datum of type t.
+func (v *vec) datum(j int, t types.Type) types.Datum {
+	x := v.at(j)
+	switch v.k {
+	case vkBool:
+		return v.b[x]
+	case vkStr:
+		return v.s[x]
+	}
+	switch t.Family {
+	case types.Date:
+		return types.DDate(v.i[x])
+	case types.Timestamp, types.TimestampTZ:
+		return types.DTimestamp(v.i[x])
+	}
+	return v.i[x]
+}
+
+// put stores datum d at position j.
+func (v *vec) put(j int, d types.Datum) bool {
+	switch x := d.(type) {
+	case bool:
+		v.b[j] = x
+	case int64:
+		v.i[j] = x
+	case types.DDate:
+		v.i[j] = int64(x)
+	case types.DTimestamp:
+		v.i[j] = int64(x)
+	case string:
+		v.s[j] = x
+	default:
+		return false
+	}
+	return true
+}
+
+// vcase is a searched CASE: each branch is evaluated only for the rows
+// that reach it.
+type vcase struct {
+	k     vkind
+	conds []vnode
+	thens []vnode
+	els   vnode
+}
+
+func (n *vcase) eval(c *Chunk, sel []int) (*vec, error) {
+	out := newVec(n.k, len(sel))
+	open := make([]int, len(sel)) // positions into sel not yet decided
+	for j := range open {
+		open[j] = j
+	}
+	rows := make([]int, 0, len(sel))
+	var hit []int
+	for i, cond := range n.conds {
+		if len(open) == 0 {
+			return out, nil
+		}
+		rows = rows[:0]
+		for _, j := range open {
+			rows = append(rows, sel[j])
+		}
+		v, err := cond.eval(c, rows)
+		if err != nil {
+			return nil, err
+		}
+		hit = hit[:0]
+		next := open[:0:0]
+		for x, j := range open {
+			if !v.isNull(x) && v.b[v.at(x)] {
+				hit = append(hit, j)
+			} else {
+				next = append(next, j)
+			}
+		}
+		if err := n.fill(c, sel, out, n.thens[i], hit); err != nil {
+			return nil, err
+		}
+		open = next
+	}
+	if n.els == nil {
+		for _, j := range open {
+			out.setNull(j, len(sel))
+		}
+		return out, nil
+	}
+	return out, n.fill(c, sel, out, n.els, open)
+}
+
+// fill evaluates branch for positions at (into sel) and stores the
+// results there.
+func (n *vcase) fill(c *Chunk, sel []int, out *vec, branch vnode, at []int) error {
+	if len(at) == 0 {
+		return nil
+	}
+	rows := make([]int, len(at))
+	for x, j := range at {
+		rows[x] = sel[j]
+	}
+	v, err := branch.eval(c, rows)
+	if err != nil {
+		return err
+	}
+	for x, j := range at {
+		if v.isNull(x) {
+			out.setNull(j, len(sel))
+			continue
+		}
+		y := v.at(x)
+		switch n.k {
+		case vkBool:
+			out.b[j] = v.b[y]
+		case vkInt:
+			out.i[j] = v.i[y]
+		case vkStr:
+			out.s[j] = v.s[y]
+		}
+	}
+	return nil
+}
+
+// allRows is the selection of every row of c.
+func allRows(c *Chunk) []int {
+	sel := make([]int, c.Len())
+	for i := range sel {
+		sel[i] = i
+	}
+	return sel
+}
+
+// vecArray builds the Arrow column of type t from a vector over every
+// row (n rows).
+func vecArray(v *vec, t types.Type, n int) arrow.Array {
+	b := array.NewBuilder(memory.DefaultAllocator, t.ArrowType())
+	defer b.Release()
+	b.Reserve(n)
+	for j := 0; j < n; j++ {
+		if v.isNull(j) {
+			b.AppendNull()
+			continue
+		}
+		x := v.at(j)
+		switch bb := b.(type) {
+		case *array.BooleanBuilder:
+			bb.Append(v.b[x])
+		case *array.Int16Builder:
+			bb.Append(int16(v.i[x]))
+		case *array.Int32Builder:
+			bb.Append(int32(v.i[x]))
+		case *array.Int64Builder:
+			bb.Append(v.i[x])
+		case *array.Date32Builder:
+			bb.Append(arrow.Date32(v.i[x]))
+		case *array.TimestampBuilder:
+			bb.Append(arrow.Timestamp(v.i[x]))
+		case *array.StringBuilder:
+			bb.Append(v.s[x])
+		}
+	}
+	return b.NewArray()
+}
