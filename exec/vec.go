@@ -30,6 +30,7 @@ const (
 	vkBool vkind = iota + 1
 	vkInt        // int2, int4, int8, date, timestamp (microseconds)
 	vkStr        // text, varchar
+	vkDec        // numeric
 )
 
 // vec is a node's value for the selected rows: position j is row sel[j],
@@ -39,6 +40,7 @@ type vec struct {
 	b     []bool
 	i     []int64
 	s     []string
+	d     []types.Decimal
 	null  []bool // nil: no NULLs
 	konst bool
 }
@@ -66,6 +68,8 @@ func vkindOf(t types.Type) vkind {
 		return vkInt
 	case types.Text, types.Varchar:
 		return vkStr
+	case types.Numeric:
+		return vkDec
 	}
 	return 0
 }
@@ -103,6 +107,12 @@ func compileVec(e Expr) (vnode, bool) {
 		return n, true
 	case *Call:
 		return compileVecCall(x)
+	case *Cast:
+		arg, ok := compileVec(x.E)
+		if !ok {
+			return nil, false
+		}
+		return &vcast{arg: arg, from: x.E.Type(), to: x.T}, true
 	}
 	return nil, false
 }
@@ -151,6 +161,9 @@ func compileVecCall(x *Call) (vnode, bool) {
 	case "+", "-", "*", "%":
 		if kinds(vkInt, vkInt) && x.T.IsInteger() && x.Args[0].Type().IsInteger() && x.Args[1].Type().IsInteger() {
 			return &varith{op: x.Func, l: args[0], r: args[1], t: x.T}, true
+		}
+		if kinds(vkDec, vkDec) && x.T.Family == types.Numeric && x.Func != "%" {
+			return &vdecArith{op: x.Func, l: args[0], r: args[1], t: x.T}, true
 		}
 	case "lower", "upper":
 		if kinds(vkStr) {
@@ -218,9 +231,30 @@ func (n *vcol) eval(c *Chunk, sel []int) (*vec, error) {
 	case *array.Timestamp:
 		v.i = gather(a.TimestampValues(), sel)
 	case *array.String:
+		if n.k == vkDec {
+			// An unconstrained numeric travels as its text.
+			v.d = make([]types.Decimal, len(sel))
+			for j, r := range sel {
+				if v.null != nil && v.null[j] {
+					continue
+				}
+				d, err := types.ParseDecimal(a.Value(r))
+				if err != nil {
+					return nil, types.Wrap(err, types.CodeDataCorrupted, "numeric column")
+				}
+				v.d[j] = d
+			}
+			break
+		}
 		v.s = make([]string, len(sel))
 		for j, r := range sel {
 			v.s[j] = a.Value(r) // aliases the column: results are copied out
+		}
+	case *array.Decimal128:
+		v.d = make([]types.Decimal, len(sel))
+		scale := arr.DataType().(*arrow.Decimal128Type).Scale
+		for j, r := range sel {
+			v.d[j] = types.Decimal{Coef: a.Value(r), Scale: scale}
 		}
 	default:
 		return nil, types.Errorf(types.CodeInternalError, "vectorized read of a %s column", arr.DataType())
@@ -244,7 +278,7 @@ func newVconst(x *Const) (vnode, bool) {
 	v := &vec{k: vkindOf(x.T), konst: true}
 	if x.V == nil {
 		v.null = []bool{true}
-		v.b, v.i, v.s = []bool{false}, []int64{0}, []string{""}
+		v.b, v.i, v.s, v.d = []bool{false}, []int64{0}, []string{""}, []types.Decimal{{}}
 		return &vconst{v}, true
 	}
 	switch d := x.V.(type) {
@@ -258,6 +292,8 @@ func newVconst(x *Const) (vnode, bool) {
 		v.i = []int64{int64(d)}
 	case string:
 		v.s = []string{d}
+	case types.Decimal:
+		v.d = []types.Decimal{d}
 	default:
 		return nil, false
 	}
@@ -276,6 +312,8 @@ func newVec(k vkind, m int) *vec {
 		v.i = make([]int64, m)
 	case vkStr:
 		v.s = make([]string, m)
+	case vkDec:
+		v.d = make([]types.Decimal, m)
 	}
 	return v
 }
@@ -425,6 +463,8 @@ func (n *vcmp) eval(c *Chunk, sel []int) (*vec, error) {
 			k = strings.Compare(l.s[x], r.s[y])
 		case vkBool:
 			k = cmpInt(b2i(l.b[x]), b2i(r.b[y]))
+		case vkDec:
+			k = types.CompareDecimal(l.d[x], r.d[y])
 		}
 		out.b[j] = cmpHolds(n.op, k)
 		return nil
@@ -614,6 +654,8 @@ func (v *vec) datum(j int, t types.Type) types.Datum {
 		return v.b[x]
 	case vkStr:
 		return v.s[x]
+	case vkDec:
+		return v.d[x]
 	}
 	switch t.Family {
 	case types.Date:
@@ -637,6 +679,8 @@ func (v *vec) put(j int, d types.Datum) bool {
 		v.i[j] = int64(x)
 	case string:
 		v.s[j] = x
+	case types.Decimal:
+		v.d[j] = x
 	default:
 		return false
 	}
@@ -722,6 +766,8 @@ func (n *vcase) fill(c *Chunk, sel []int, out *vec, branch vnode, at []int) erro
 			out.i[j] = v.i[y]
 		case vkStr:
 			out.s[j] = v.s[y]
+		case vkDec:
+			out.d[j] = v.d[y]
 		}
 	}
 	return nil
@@ -762,8 +808,60 @@ func vecArray(v *vec, t types.Type, n int) arrow.Array {
 		case *array.TimestampBuilder:
 			bb.Append(arrow.Timestamp(v.i[x]))
 		case *array.StringBuilder:
+			if v.k == vkDec {
+				bb.Append(v.d[x].String())
+				continue
+			}
 			bb.Append(v.s[x])
+		case *array.Decimal128Builder:
+			types.AppendDatum(bb, t, v.d[x])
 		}
 	}
 	return b.NewArray()
+}
+
+// vdecArith is numeric + - * with the row path's arithmetic.
+type vdecArith struct {
+	op   string
+	l, r vnode
+	t    types.Type
+}
+
+func (n *vdecArith) eval(c *Chunk, sel []int) (*vec, error) {
+	return strict2(c, sel, n.l, n.r, vkDec, func(out, l, r *vec, j, x, y int) error {
+		d, err := decimalArith(n.op, l.d[x], r.d[y], n.t)
+		if err != nil {
+			return err
+		}
+		out.d[j] = d.(types.Decimal)
+		return nil
+	})
+}
+
+// vcast converts with the row path's casts; an integer to an
+// unconstrained numeric needs no datum.
+type vcast struct {
+	arg      vnode
+	from, to types.Type
+}
+
+func (n *vcast) eval(c *Chunk, sel []int) (*vec, error) {
+	k := vkindOf(n.to)
+	direct := n.to.Family == types.Numeric && n.to.Precision == 0 && n.from.IsInteger()
+	return strict1(c, sel, n.arg, k, func(out, v *vec, j, x int) error {
+		if direct {
+			out.d[j] = types.DecimalFromInt(v.i[x])
+			return nil
+		}
+		d, err := types.Cast(v.datum(j, n.from), n.from, n.to)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			out.setNull(j, len(sel))
+		} else if !out.put(j, d) {
+			return types.Errorf(types.CodeInternalError, "vectorized cast returned %T for %s", d, n.to)
+		}
+		return nil
+	})
 }

@@ -16,12 +16,13 @@ import (
 // filter keeps the same rows. Guarded failures (CASE WHEN x <> 0 THEN
 // 1 % x) must not fail, as the row path's laziness promises.
 func TestVecMatchesRowPath(t *testing.T) {
-	ts := []types.Type{types.TInt8, types.TInt4, types.TText, types.TBool, types.TTimestamp, types.Type{Family: types.Varchar, Width: 20}}
-	for seed := int64(0); seed < 400; seed++ {
+	ts := []types.Type{types.TInt8, types.TInt4, types.TText, types.TBool, types.TTimestamp, types.Type{Family: types.Varchar, Width: 20},
+		types.TNumeric, {Family: types.Numeric, Precision: 12, Scale: 2}}
+	for seed := int64(0); seed < 1000; seed++ {
 		rng := rand.New(rand.NewSource(seed))
 		c := randomVecChunk(rng, ts, 1+rng.Intn(40))
 		g := &exprGen{rng: rng, ts: ts}
-		kind := []vkind{vkBool, vkInt, vkStr}[rng.Intn(3)]
+		kind := []vkind{vkBool, vkInt, vkStr, vkDec}[rng.Intn(4)]
 		e := g.gen(kind, 4)
 		n, ok := compileVec(e)
 		if !ok {
@@ -100,7 +101,13 @@ func randomVecChunk(rng *rand.Rand, ts []types.Type, n int) *Chunk {
 			case types.Bool:
 				row[j] = rng.Intn(2) == 0
 			case types.Timestamp:
-				row[j] = types.DTimestamp(rng.Int63n(4) * 1_000_000)
+				row[j] = types.DTimestamp(rng.Int63n(4)*1_000_000 + rng.Int63n(3)*3_600_000_000)
+			case types.Numeric:
+				d, _ := types.ParseDecimal([]string{"0", "1.5", "-2.25", "1000000.00", "0.908", "12345678.9"}[rng.Intn(6)])
+				if t.Precision > 0 {
+					d = d.Rescale(t.Scale)
+				}
+				row[j] = d
 			}
 		}
 		cb.Append(Insert, row)
@@ -148,6 +155,9 @@ func (g *exprGen) gen(k vkind, depth int) Expr {
 			case 1:
 				return b(op, g.gen(vkStr, depth-1), g.gen(vkStr, depth-1))
 			case 2:
+				if g.rng.Intn(2) == 0 {
+					return b(op, g.decOf(depth-1), g.decOf(depth-1))
+				}
 				return b(op, g.col(types.Timestamp), &Const{V: types.DTimestamp(2_000_000), T: types.TTimestamp})
 			}
 			return b(op, g.gen(vkBool, depth-1), g.gen(vkBool, depth-1))
@@ -166,6 +176,8 @@ func (g *exprGen) gen(k vkind, depth int) Expr {
 		return g.caseOf(vkBool, types.TBool, depth)
 	case vkInt:
 		return g.intOf(types.TInt8, depth)
+	case vkDec:
+		return g.decOf(depth)
 	}
 	switch {
 	case r < 3:
@@ -178,6 +190,8 @@ func (g *exprGen) gen(k vkind, depth int) Expr {
 	case r < 7:
 		return &Call{Func: "split_part", Args: []Expr{g.gen(vkStr, depth-1), &Const{V: "/", T: types.TText},
 			&Const{V: []int64{1, 2, -1, 0}[g.rng.Intn(4)], T: types.TInt8}}, T: types.TText}
+	case r < 8 && g.rng.Intn(2) == 0:
+		return &Cast{E: g.intOf(types.TInt8, depth-1), T: types.TText}
 	case r < 8:
 		return &Call{Func: "replace", Args: []Expr{g.gen(vkStr, depth-1), g.gen(vkStr, depth-1), &Const{V: "-", T: types.TText}}, T: types.TText}
 	}
@@ -212,12 +226,40 @@ func (g *exprGen) intOf(t types.Type, depth int) Expr {
 	return g.caseOf(vkInt, t, depth)
 }
 
+// decOf generates an unconstrained numeric expression.
+func (g *exprGen) decOf(depth int) Expr {
+	r := g.rng.Intn(10)
+	if depth == 0 {
+		r = 0
+	}
+	switch {
+	case r < 2:
+		if g.rng.Intn(3) == 0 {
+			d, _ := types.ParseDecimal([]string{"0.908", "1000000", "5"}[g.rng.Intn(3)])
+			return &Const{V: d, T: types.TNumeric}
+		}
+		return g.col(types.Numeric)
+	case r < 4:
+		return &Cast{E: g.intOf(types.TInt8, depth-1), T: types.TNumeric}
+	case r < 7:
+		op := []string{"+", "-", "*"}[g.rng.Intn(3)]
+		return &Call{Func: op, Args: []Expr{g.decOf(depth - 1), g.decOf(depth - 1)}, T: types.TNumeric}
+	case r < 8:
+		return &Call{Func: "extract", Args: []Expr{&Const{V: "hour", T: types.TText}, g.col(types.Timestamp)}, T: types.NumericOf(0)}
+	case r < 9:
+		return &Cast{E: &Const{V: []string{"2.5", "x"}[g.rng.Intn(2)], T: types.TText}, T: types.TNumeric}
+	}
+	return g.caseOf(vkDec, types.TNumeric, depth)
+}
+
 func (g *exprGen) caseOf(k vkind, t types.Type, depth int) Expr {
 	c := &Case{T: t}
 	for n := 1 + g.rng.Intn(3); n > 0; n-- {
 		c.Conds = append(c.Conds, g.gen(vkBool, depth-1))
 		if k == vkInt {
 			c.Thens = append(c.Thens, g.intOf(t, depth-1))
+		} else if k == vkDec {
+			c.Thens = append(c.Thens, g.decOf(depth-1))
 		} else {
 			c.Thens = append(c.Thens, g.gen(k, depth-1))
 		}
@@ -225,6 +267,8 @@ func (g *exprGen) caseOf(k vkind, t types.Type, depth int) Expr {
 	if g.rng.Intn(2) == 0 {
 		if k == vkInt {
 			c.Else = g.intOf(t, depth-1)
+		} else if k == vkDec {
+			c.Else = g.decOf(depth - 1)
 		} else {
 			c.Else = g.gen(k, depth-1)
 		}

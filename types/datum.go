@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/apache/arrow/go/v15/arrow/decimal128"
@@ -58,6 +59,12 @@ func (d Decimal) Rescale(scale int32) Decimal {
 	case scale == d.Scale:
 		return d
 	case scale > d.Scale:
+		if v, ok := d.small(); ok && scale-d.Scale <= 18 {
+			// Within int64, without big.Int.
+			if p, ok := mulSmall(v, pow10u[scale-d.Scale]); ok {
+				return Decimal{Coef: decimal128.FromI64(p), Scale: scale}
+			}
+		}
 		return Decimal{Coef: d.Coef.IncreaseScaleBy(scale - d.Scale), Scale: scale}
 	default:
 		return Decimal{Coef: d.Coef.ReduceScaleBy(d.Scale-scale, true), Scale: scale}
@@ -101,8 +108,96 @@ func (d Decimal) String() string {
 
 // CompareDecimal orders two numerics of any scales.
 func CompareDecimal(a, b Decimal) int {
+	if a.Scale == b.Scale {
+		return a.Coef.Cmp(b.Coef)
+	}
+	if x, ok := a.small(); ok {
+		if y, ok := b.small(); ok {
+			// Compare x·10^(s−a.Scale) with y·10^(s−b.Scale) in 128 bits.
+			if d := a.Scale - b.Scale; d > 0 && d <= 18 {
+				return -cmpScaled(y, pow10u[d], x)
+			} else if d < 0 && d >= -18 {
+				return cmpScaled(x, pow10u[-d], y)
+			}
+		}
+	}
 	s := max(a.Scale, b.Scale)
 	return a.Rescale(s).Coef.Cmp(b.Rescale(s).Coef)
+}
+
+// small returns d's coefficient when it fits int64.
+func (d Decimal) small() (int64, bool) {
+	hi, lo := d.Coef.HighBits(), d.Coef.LowBits()
+	if hi == 0 && lo < 1<<63 || hi == -1 && lo >= 1<<63 {
+		return int64(lo), true
+	}
+	return 0, false
+}
+
+// pow10u holds the powers of ten that fit uint64.
+var pow10u = func() [20]uint64 {
+	var p [20]uint64
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// mulSmall is x·f when it fits int64.
+func mulSmall(x int64, f uint64) (int64, bool) {
+	neg := x < 0
+	ux := uint64(x)
+	if neg {
+		ux = -ux
+	}
+	hi, lo := bits.Mul64(ux, f)
+	if hi != 0 || lo > 1<<63 || lo == 1<<63 && !neg {
+		return 0, false
+	}
+	if neg {
+		return int64(-lo), true
+	}
+	return int64(lo), true
+}
+
+// cmpScaled compares x·f with y, f > 0, without overflow.
+func cmpScaled(x int64, f uint64, y int64) int {
+	switch {
+	case x < 0 && y >= 0:
+		return -1
+	case x >= 0 && y < 0:
+		return 1
+	case x == 0:
+		return -sign64(y)
+	}
+	neg := x < 0
+	ux, uy := uint64(x), uint64(y)
+	if neg {
+		ux, uy = -ux, -uy
+	}
+	hi, lo := bits.Mul64(ux, f)
+	c := 0
+	switch {
+	case hi != 0 || lo > uy:
+		c = 1
+	case lo < uy:
+		c = -1
+	}
+	if neg {
+		return -c
+	}
+	return c
+}
+
+func sign64(v int64) int {
+	switch {
+	case v < 0:
+		return -1
+	case v > 0:
+		return 1
+	}
+	return 0
 }
 
 // Compare orders two non-NULL datums of the same family. NULL handling is
