@@ -70,6 +70,11 @@ type HashJoin struct {
 	// before buckets existed, so tests can check that such state still
 	// works.
 	unbucketed bool
+	// condCols are the columns of each side the condition reads (nil:
+	// unknown, so pairs are laid out whole), found on first use.
+	condCols      [2][]int
+	condColsKnown bool
+	condBuf       []types.Datum
 	// expiredTo is, per side, the expiry index position below which
 	// every entry is gone (nil: unknown since the start).
 	expiredTo [2][]byte
@@ -231,13 +236,12 @@ func (j *HashJoin) matches(side int, k []byte, row []types.Datum) ([]*joinEntry,
 		return nil, err
 	}
 	var out []*joinEntry
-	var buf []types.Datum
 	for _, e := range rows.entries {
 		if e.count <= 0 {
 			continue
 		}
 		if j.Cond != nil {
-			buf = j.pair(buf, side, row, e.row)
+			buf := j.condPair(side, row, e.row)
 			ok, err := j.Cond.EvalRow(buf)
 			if err != nil {
 				return nil, err
@@ -256,6 +260,46 @@ func (j *HashJoin) matches(side int, k []byte, row []types.Datum) ([]*joinEntry,
 // them.
 func (j *HashJoin) needsDegree(side int) bool {
 	return j.preserved(side) || side == 0 && (j.Kind == JoinSemi || j.Kind == JoinAnti)
+}
+
+// condPair lays out what the condition reads of the joined row of side's
+// row and the other side's row, in a buffer reused from call to call:
+// the other columns keep stale values the condition never reads.
+func (j *HashJoin) condPair(side int, row, other []types.Datum) []types.Datum {
+	if !j.condColsKnown {
+		j.condColsKnown = true
+		used := map[int]bool{}
+		if exprColumns(j.Cond, used) {
+			nl := len(j.Types[0])
+			j.condCols = [2][]int{{}, {}}
+			for c := range used {
+				if c < nl {
+					j.condCols[0] = append(j.condCols[0], c)
+				} else {
+					j.condCols[1] = append(j.condCols[1], c-nl)
+				}
+			}
+		}
+	}
+	if j.condCols[0] == nil {
+		j.condBuf = j.pair(j.condBuf, side, row, other)
+		return j.condBuf
+	}
+	nl, n := len(j.Types[0]), len(j.Types[0])+len(j.Types[1])
+	if len(j.condBuf) != n {
+		j.condBuf = make([]types.Datum, n)
+	}
+	l, r := row, other
+	if side == 1 {
+		l, r = other, row
+	}
+	for _, c := range j.condCols[0] {
+		j.condBuf[c] = l[c]
+	}
+	for _, c := range j.condCols[1] {
+		j.condBuf[nl+c] = r[c]
+	}
+	return j.condBuf
 }
 
 // pair lays out the joined row of side's row and the other side's row.
@@ -485,6 +529,7 @@ func (j *HashJoin) storeAppended(side int, k []byte, rows *joinRows, row []types
 		e.row = append([]types.Datum(nil), row...)
 		rows.add(e, j.rowOffset(side, k))
 		j.cache[side].rows++
+		j.track(side, k, e)
 	}
 	if err := s.Set(j.IDs[side], e.key, j.encodeEntry(e, side)); err != nil {
 		return 0, err

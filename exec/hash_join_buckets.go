@@ -136,7 +136,7 @@ func (j *HashJoin) scanBuckets(side int, k []byte, fn func(key, v []byte) error)
 }
 
 // expireBuckets drops side's buckets that end at or before wm: their
-// rows leave the cache, then one range deletion each removes them.
+// cached rows leave the cache, then one range deletion each removes them.
 func (j *HashJoin) expireBuckets(side int, wm int64) error {
 	b := &j.buckets[side]
 	if wm == windowing.NoWatermark {
@@ -151,24 +151,21 @@ func (j *HashJoin) expireBuckets(side int, wm int64) error {
 	}
 	sort.Slice(dead, func(x, y int) bool { return dead[x] < dead[y] })
 	s := j.State.Store
+	c := &j.cache[side]
 	for _, n := range dead {
-		lo, hi := appendBucket(nil, n), appendBucket(nil, n+1)
-		if len(j.cache[side].keys) > 0 {
-			err := s.ScanRange(j.IDs[side], lo, hi, func(key, v []byte) error {
-				e, err := j.decodeEntry(key, v, side)
-				if err != nil {
-					return err
-				}
-				if k, ok := j.joinKey(side, e.row); ok {
-					j.forget(side, key, bucketKeyLen+len(k))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
+		for _, br := range c.byBucket[n] {
+			r := c.keys[br.k]
+			if r == nil {
+				continue
+			}
+			at := j.rowOffset(side, []byte(br.k))
+			if r.byRow[string(br.e.key[at:])] == br.e {
+				br.e.count = 0
+				j.uncache(side, r, br.e, []byte(br.k))
 			}
 		}
-		if err := s.DeleteRange(j.IDs[side], lo, hi); err != nil {
+		delete(c.byBucket, n)
+		if err := s.DeleteRange(j.IDs[side], appendBucket(nil, n), appendBucket(nil, n+1)); err != nil {
 			return err
 		}
 		delete(b.live, n)

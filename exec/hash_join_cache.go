@@ -27,6 +27,16 @@ type joinCache struct {
 	// It is found out at the first read after a start and lost for good
 	// once the side outgrows the budget.
 	whole wholeness
+	// byBucket lists, for a side in expiry buckets, the cached rows of
+	// each bucket, so expiring a bucket drops them without a scan.
+	// Entries uncached since are skipped when the bucket expires.
+	byBucket map[int64][]bucketRow
+}
+
+// bucketRow is a cached row of a bucket, under join key k.
+type bucketRow struct {
+	k string
+	e *joinEntry
 }
 
 type wholeness int8
@@ -98,13 +108,30 @@ func (j *HashJoin) cacheKey(side int, k []byte, r *joinRows) {
 	if c.keys == nil || c.rows+len(r.entries) > j.cacheLimit() {
 		// Over budget: start again. State is in the table; the cache only
 		// saves reads.
-		c.keys, c.rows = map[string]*joinRows{}, 0
+		c.keys, c.rows, c.byBucket = map[string]*joinRows{}, 0, nil
 		if c.whole == wholeYes {
 			c.whole = wholeNo
 		}
 	}
 	c.keys[string(k)] = r
 	c.rows += len(r.entries)
+	for _, e := range r.entries {
+		j.track(side, k, e)
+	}
+}
+
+// track lists cached entry e of join key k under its bucket, for a side
+// in expiry buckets.
+func (j *HashJoin) track(side int, k []byte, e *joinEntry) {
+	if j.buckets[side].width == 0 {
+		return
+	}
+	c := &j.cache[side]
+	if c.byBucket == nil {
+		c.byBucket = map[int64][]bucketRow{}
+	}
+	n := decodeBucket(e.key)
+	c.byBucket[n] = append(c.byBucket[n], bucketRow{k: string(k), e: e})
 }
 
 // loadWhole reads side's state into the cache if it fits the budget,
@@ -140,7 +167,12 @@ func (j *HashJoin) loadWhole(side int) error {
 	case err != nil:
 		return err
 	}
-	c.keys, c.rows, c.whole = keys, n, wholeYes
+	c.keys, c.rows, c.whole, c.byBucket = keys, n, wholeYes, nil
+	for k, r := range keys {
+		for _, e := range r.entries {
+			j.track(side, []byte(k), e)
+		}
+	}
 	return nil
 }
 
