@@ -61,6 +61,11 @@ type ChunkBuilder struct {
 	types []types.Type
 	b     *array.RecordBuilder
 	ops   []Op
+	// skip marks the columns AppendEncoded leaves out (not kept): they
+	// are made NULL at Build, in one allocation each, and the builders
+	// given to the decoder for them are nil.
+	skip     []bool
+	encoders []array.Builder
 }
 
 // NewChunkBuilder makes a builder for rows of the given types.
@@ -75,6 +80,9 @@ func NewChunkBuilder(ts []types.Type) *ChunkBuilder {
 // Append adds one row with its op.
 func (cb *ChunkBuilder) Append(op Op, row []types.Datum) {
 	for j, t := range cb.types {
+		if cb.skip != nil && cb.skip[j] {
+			continue // NULL at Build, like the encoded rows' column
+		}
 		types.AppendDatum(cb.b.Field(j), t, row[j])
 	}
 	cb.ops = append(cb.ops, op)
@@ -85,7 +93,21 @@ func (cb *ChunkBuilder) Append(op Op, row []types.Datum) {
 // than the chunk, which are ignored. Columns keep does not mark (when it
 // is not nil) are left NULL.
 func (cb *ChunkBuilder) AppendEncoded(op Op, buf []byte, keep []bool) error {
-	if _, err := types.AppendRowTo(buf, cb.types, cb.b.Fields(), keep); err != nil {
+	if keep != nil && cb.encoders == nil && len(cb.ops) == 0 {
+		cb.skip = make([]bool, len(keep))
+		cb.encoders = make([]array.Builder, len(keep))
+		for i, k := range keep {
+			cb.skip[i] = !k
+			if k {
+				cb.encoders[i] = cb.b.Field(i)
+			}
+		}
+	}
+	bs := cb.b.Fields()
+	if cb.encoders != nil {
+		bs = cb.encoders // keep is the same from row to row
+	}
+	if _, err := types.AppendRowTo(buf, cb.types, bs, keep); err != nil {
 		return err
 	}
 	cb.ops = append(cb.ops, op)
@@ -101,8 +123,31 @@ func (cb *ChunkBuilder) Build() *Chunk {
 	if len(cb.ops) == 0 {
 		return nil
 	}
+	if cb.skip != nil {
+		return cb.buildSkipping()
+	}
 	c := &Chunk{Types: cb.types, Rec: cb.b.NewRecord(), Ops: cb.ops}
 	cb.ops = nil
+	return c
+}
+
+// buildSkipping is Build when AppendEncoded left columns out.
+func (cb *ChunkBuilder) buildSkipping() *Chunk {
+	n := len(cb.ops)
+	cols := make([]arrow.Array, len(cb.types))
+	for i := range cols {
+		if cb.skip[i] {
+			cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, cb.types[i].ArrowType(), n)
+		} else {
+			cols[i] = cb.b.Field(i).NewArray()
+		}
+	}
+	rec := array.NewRecord(cb.b.Schema(), cols, int64(n))
+	for _, a := range cols {
+		a.Release()
+	}
+	c := &Chunk{Types: cb.types, Rec: rec, Ops: cb.ops}
+	cb.ops, cb.skip, cb.encoders = nil, nil, nil
 	return c
 }
 

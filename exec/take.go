@@ -40,6 +40,10 @@ func Take(c *Chunk, idx []int) *Chunk {
 
 // takeArray copies arr's values at idx into a new array of its type.
 func takeArray(arr arrow.Array, idx []int) arrow.Array {
+	if arr.NullN() == arr.Len() {
+		// A column the query does not read travels as NULLs.
+		return array.MakeArrayOfNull(memory.DefaultAllocator, arr.DataType(), len(idx))
+	}
 	b := array.NewBuilder(memory.DefaultAllocator, arr.DataType())
 	defer b.Release()
 	b.Reserve(len(idx))

@@ -67,8 +67,15 @@ func concatChunks(cs []*Chunk) (*Chunk, error) {
 	}
 	for i := 0; i < ncols; i++ {
 		parts := make([]arrow.Array, len(cs))
+		nulls := true
 		for j, c := range cs {
 			parts[j] = c.Rec.Column(i)
+			nulls = nulls && parts[j].NullN() == parts[j].Len()
+		}
+		if nulls {
+			// A column the query does not read travels as NULLs.
+			cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, parts[0].DataType(), len(ops))
+			continue
 		}
 		a, err := array.Concatenate(parts, memory.DefaultAllocator)
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 // (see row.go) straight into builders made for ts, without making datums
 // (the path log records take into chunks), and returns what follows.
 // When keep is not nil, a column it does not mark is skipped and appended
-// as NULL.
+// as NULL, or not at all when its builder is nil.
 func AppendRowTo(buf []byte, ts []Type, bs []array.Builder, keep []bool) ([]byte, error) {
 	for i, t := range ts {
 		if len(buf) == 0 {
@@ -23,7 +23,9 @@ func AppendRowTo(buf []byte, ts []Type, bs []array.Builder, keep []bool) ([]byte
 			if buf, err = skipColumn(buf, t); err != nil {
 				return nil, rowCorrupt(i, len(ts))
 			}
-			bs[i].AppendNull()
+			if bs[i] != nil {
+				bs[i].AppendNull()
+			}
 			continue
 		}
 		tag := buf[0]
