@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -269,9 +270,12 @@ func (f *dataflow) buildGraph(base uint32) error {
 	g := &exec.Graph{}
 	f.cur.graph = g
 	first := f.cur.index == 0
+	nodeOf := map[*planner.Plan]int{}
+	infosAt := map[*planner.Plan]int{} // where a leaf's step infos start in f.ops
 	var add func(p *planner.Plan, parent, side int) error
 	add = func(p *planner.Plan, parent, side int) error {
 		idx := len(g.Nodes)
+		nodeOf[p] = idx
 		node := &exec.GraphNode{Parent: parent, Side: side}
 		g.Nodes = append(g.Nodes, node)
 		switch {
@@ -314,11 +318,93 @@ func (f *dataflow) buildGraph(base uint32) error {
 		default:
 			return fmt.Errorf("plan node without input")
 		}
+		infosAt[p] = len(f.ops)
 		ops, err := f.buildSteps(idx, p.Steps, alloc, hasSession)
 		node.Ops = ops
 		return err
 	}
-	return add(f.plan, -1, 0)
+	if err := add(f.plan, -1, 0); err != nil {
+		return err
+	}
+	// Runs of steps two inputs compute alike run once. Drop's operators
+	// were built all the same, so state ids stay where they were (a view
+	// made before sharing keeps its state), but never run.
+	shares := planner.SharedRuns(f.plan)
+	// The skipped runs' entries leave the operator list last to first,
+	// so earlier positions hold.
+	sort.Slice(shares, func(i, j int) bool { return infosAt[shares[i].Drop] > infosAt[shares[j].Drop] })
+	for _, sh := range shares {
+		n, infos := f.stepOps(sh.Keep.Steps[:sh.Steps])
+		if n == 0 {
+			continue // only exchanges, which one task does not run
+		}
+		f.share(nodeOf[sh.Keep], nodeOf[sh.Drop], n, first)
+		if first {
+			at := infosAt[sh.Drop]
+			f.ops = append(f.ops[:at], f.ops[at+infos:]...)
+		}
+	}
+	return nil
+}
+
+// stepOps is how many operators steps make: an exchange makes none with
+// one task.
+func (f *dataflow) stepOps(steps []planner.Step) (n, infos int) {
+	for _, s := range steps {
+		if _, ok := s.(*planner.ExchangeStep); ok {
+			if len(f.tasks) == 1 && f.view.Tasks <= 1 {
+				continue
+			}
+			n++
+			continue
+		}
+		n++
+		infos++
+	}
+	return n, infos
+}
+
+// share makes leaves a and b of the current task's graph compute their
+// first n operators once: a new leaf runs a's, and feeds what is left of
+// a and of b, both now headed by a pass-through. With first it also moves
+// the source's leaves and the exchange positions.
+func (f *dataflow) share(a, b, n int, first bool) {
+	g := f.cur.graph
+	A, B := g.Nodes[a], g.Nodes[b]
+	s := len(g.Nodes)
+	g.Nodes = append(g.Nodes, &exec.GraphNode{Ops: append(exec.Pipeline(nil), A.Ops[:n]...), Parent: a, Side: 0,
+		Also: []exec.GraphEdge{{Parent: b, Side: 0}}})
+	A.Head, A.Ops = exec.PassThrough{}, append(exec.Pipeline(nil), A.Ops[n:]...)
+	B.Head, B.Ops = exec.PassThrough{}, append(exec.Pipeline(nil), B.Ops[n:]...)
+	if !first {
+		return
+	}
+	for i, leaves := range f.leaves {
+		var kept []int
+		for _, l := range leaves {
+			switch l {
+			case a:
+				kept = append(kept, s)
+			case b:
+			default:
+				kept = append(kept, l)
+			}
+		}
+		f.leaves[i] = kept
+	}
+	var xs []exec.OpPos
+	for _, x := range f.graph.Exchanges {
+		switch {
+		case x.Node == a && x.Op < n:
+			x.Node = s
+		case x.Node == a || x.Node == b && x.Op >= n:
+			x.Op -= n
+		case x.Node == b:
+			continue
+		}
+		xs = append(xs, x)
+	}
+	f.graph.Exchanges = xs
 }
 
 // planTimed reports whether a sub-plan's sources deliver watermarks.

@@ -17,7 +17,20 @@ type GraphNode struct {
 	Ops    Pipeline
 	Parent int // index in Graph.Nodes; -1 for the root
 	Side   int
+	// Also lists further parents a shared node's output goes to, after
+	// Parent's, each its own copy of the messages.
+	Also []GraphEdge
 }
+
+// GraphEdge is where a node's output goes: input Side of node Parent.
+type GraphEdge struct{ Parent, Side int }
+
+// PassThrough is the head of a node that continues a shared node's
+// output: it passes its one input on.
+type PassThrough struct{}
+
+// ProcessSide implements Combiner.
+func (PassThrough) ProcessSide(_ int, m Message) ([]Message, error) { return []Message{m}, nil }
 
 // Graph is a dataflow tree. Node 0 is the root, whose last operator
 // materializes the view.
@@ -47,17 +60,47 @@ func (g *Graph) pushFrom(n, from int, msgs []Message) ([]Message, error) {
 		if node.Parent < 0 || len(msgs) == 0 {
 			return msgs, nil
 		}
-		parent := g.Nodes[node.Parent]
-		var next []Message
-		for _, m := range msgs {
-			out, err := parent.Head.ProcessSide(node.Side, m)
+		// A shared node feeds its other parents first; each continues
+		// to the root on its own (operators never modify the messages
+		// they are given, so the copies can share chunks).
+		var root []Message
+		for _, e := range node.Also {
+			next, err := g.enter(e, msgs)
 			if err != nil {
 				return nil, err
 			}
-			next = append(next, out...)
+			if len(next) > 0 {
+				out, err := g.pushFrom(e.Parent, 0, next)
+				if err != nil {
+					return nil, err
+				}
+				root = append(root, out...)
+			}
+		}
+		next, err := g.enter(GraphEdge{node.Parent, node.Side}, msgs)
+		if err != nil {
+			return nil, err
+		}
+		if len(root) > 0 {
+			out, err := g.pushFrom(node.Parent, 0, next)
+			return append(root, out...), err
 		}
 		msgs, n, from = next, node.Parent, 0
 	}
+}
+
+// enter passes msgs into the head of e's parent, as input e.Side.
+func (g *Graph) enter(e GraphEdge, msgs []Message) ([]Message, error) {
+	head := g.Nodes[e.Parent].Head
+	var next []Message
+	for _, m := range msgs {
+		out, err := head.ProcessSide(e.Side, m)
+		if err != nil {
+			return nil, err
+		}
+		next = append(next, out...)
+	}
+	return next, nil
 }
 
 // Operators lists every operator and combiner of the graph.

@@ -23,7 +23,13 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 		*lines = append(*lines, strings.Repeat("  ", depth)+"-> "+line)
 		depth++
 	}
-	for i := len(q.Steps) - 1; i >= 0; i-- {
+	shared := 0
+	for _, sh := range SharedRuns(p) {
+		if sh.Drop == q {
+			shared = sh.Steps
+		}
+	}
+	for i := len(q.Steps) - 1; i >= shared; i-- {
 		var line string
 		switch s := q.Steps[i].(type) {
 		case *FilterStep:
@@ -57,6 +63,12 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 		add(line)
 	}
 	switch {
+	case shared > 0:
+		what := "step"
+		if shared > 1 {
+			what = fmt.Sprintf("%d steps", shared)
+		}
+		add(fmt.Sprintf("Shared: the first %s of an earlier input over %s, computed once", what, q.Source.Name))
 	case q.Source != nil:
 		reads := ""
 		if q.SourceCols != nil {
@@ -113,7 +125,23 @@ func joinText(j *JoinInput) string {
 	case j.Temporal:
 		s += " [state: right rows]"
 	case expiring:
-		s += " [state: left rows, right rows, expiry index]"
+		// An append-only side whose rows expire keeps them in buckets of
+		// expiry time; any other expiring side needs an expiry index.
+		state := [2]string{"left rows", "right rows"}
+		index := false
+		for side, x := range j.Expire {
+			switch {
+			case x != nil && j.AppendOnly[side]:
+				state[side] += " in expiry buckets"
+			case x != nil:
+				index = true
+			}
+		}
+		s += " [state: " + state[0] + ", " + state[1]
+		if index {
+			s += ", expiry index"
+		}
+		s += "]"
 	default:
 		s += " [state: left rows, right rows]"
 	}
