@@ -402,6 +402,9 @@ func arith(op string, x, y types.Datum, t types.Type) (types.Datum, error) {
 		}
 		return r, nil
 	case float64:
+		if iv, ok := y.(types.DInterval); ok {
+			return scaleInterval(iv, a, false)
+		}
 		b := y.(float64)
 		switch op {
 		case "+":
@@ -444,9 +447,46 @@ func arith(op string, x, y types.Datum, t types.Type) (types.Datum, error) {
 			return types.DInterval{Months: a.Months + b.Months, Days: a.Days + b.Days, Micros: a.Micros + b.Micros}, nil
 		case types.DTimestamp:
 			return addInterval(b, a), nil
+		case float64:
+			return scaleInterval(a, b, op == "/")
 		}
 	}
 	return nil, types.Errorf(types.CodeUndefinedFunction, "operator %s is not implemented for %T", op, x)
+}
+
+// scaleInterval is PostgreSQL's interval_mul (interval_div with div):
+// months and days scale as whole numbers, and their fractions cascade
+// down, a month as 30 days and a day as 24 hours, never up.
+func scaleInterval(iv types.DInterval, f float64, div bool) (types.Datum, error) {
+	if div && f == 0 {
+		return nil, errDivByZero
+	}
+	scale := func(v float64) float64 {
+		if div {
+			return v / f
+		}
+		return v * f
+	}
+	errRange := types.Errorf(types.CodeDatetimeFieldOverflow, "interval out of range")
+	m, d := scale(float64(iv.Months)), scale(float64(iv.Days))
+	if math.IsNaN(m) || m > math.MaxInt32 || m < math.MinInt32 || math.IsNaN(d) || d > math.MaxInt32 || d < math.MinInt32 {
+		return nil, errRange
+	}
+	out := types.DInterval{Months: int32(m), Days: int32(d)}
+	tsRound := func(v float64) float64 { return math.RoundToEven(v*1e6) / 1e6 }
+	monthDays := tsRound((m - float64(out.Months)) * 30)
+	secs := tsRound((d - float64(out.Days) + monthDays - float64(int64(monthDays))) * 86400)
+	if math.Abs(secs) >= 86400 {
+		out.Days += int32(secs / 86400)
+		secs -= float64(int64(secs/86400)) * 86400
+	}
+	out.Days += int32(monthDays)
+	us := math.RoundToEven(scale(float64(iv.Micros)) + secs*1e6)
+	if math.IsNaN(us) || us >= math.MaxInt64 || us < math.MinInt64 {
+		return nil, errRange
+	}
+	out.Micros = int64(us)
+	return out, nil
 }
 
 func outOfRange(t types.Type) error {

@@ -465,6 +465,12 @@ func (b *exprBinder) arith(node ast.Node, op string, l, r Expr) (Expr, error) {
 	if !ok {
 		return nil, b.errAt(node, types.CodeUndefinedFunction, "operator does not exist: %s %s %s", l.Type(), op, r.Type())
 	}
+	// Intervals scale by double precision (interval_mul, interval_div).
+	if lt.Family == types.Interval && rt.IsNumeric() {
+		rt = types.TFloat8
+	} else if rt.Family == types.Interval && lt.IsNumeric() {
+		lt = types.TFloat8
+	}
 	var err error
 	if lt.IsNumeric() && rt.IsNumeric() {
 		u := unifyNumeric(lt, rt)

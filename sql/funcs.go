@@ -36,6 +36,9 @@ func arithResult(op string, a, b types.Type) (types.Type, bool) {
 		return types.TInt4, true
 	case a.Family == types.Date && b.Family == types.Interval && (op == "+" || op == "-"):
 		return types.TTimestamp, true
+	case a.Family == types.Interval && b.IsNumeric() && (op == "*" || op == "/"),
+		a.IsNumeric() && b.Family == types.Interval && op == "*":
+		return types.TInterval, true // the number as double precision
 	}
 	if !a.IsNumeric() || !b.IsNumeric() {
 		return types.Type{}, false
