@@ -196,6 +196,7 @@ func PlanView(q *sql.Query, emit sql.Emit) (*Plan, error) {
 	b.plan.Key = b.key
 	placeExchanges(b.plan)
 	pruneSourceColumns(b.plan)
+	hoistShared(b.plan)
 	return b.plan, nil
 }
 
