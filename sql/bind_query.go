@@ -895,6 +895,37 @@ func (bd *binder) bindTableSource(ts *ast.TableSource) (Rel, *scope, error) {
 	if alias != "" && strings.Contains(bd.norm.text, "`"+ts.AsName.O+"`") {
 		alias = ts.AsName.O
 	}
+	var names []string
+	if i, err := strconv.Atoi(strings.TrimPrefix(alias, "__alias_")); err == nil && strings.HasPrefix(alias, "__alias_") && i < len(bd.norm.aliases) {
+		alias, names = bd.norm.aliases[i].name, bd.norm.aliases[i].cols
+	}
+	rel, sc, err := bd.bindTableItem(ts, alias)
+	if err != nil || names == nil {
+		return rel, sc, err
+	}
+	// AS t(a, b, ...) renames the item's first columns.
+	visible := 0
+	for _, c := range sc.cols {
+		if !c.hidden {
+			visible++
+		}
+	}
+	if len(names) > visible {
+		return nil, nil, bd.errAt(ts, types.CodeInvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", alias, visible, len(names))
+	}
+	renamed := &scope{cols: append([]scopeCol(nil), sc.cols...)}
+	k := 0
+	for i := range renamed.cols {
+		if k < len(names) && !renamed.cols[i].hidden {
+			renamed.cols[i].name = names[k]
+			k++
+		}
+	}
+	return rel, renamed, nil
+}
+
+// bindTableItem binds one FROM item under alias ("": none).
+func (bd *binder) bindTableItem(ts *ast.TableSource, alias string) (Rel, *scope, error) {
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
 		name := src.Name.L

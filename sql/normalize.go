@@ -17,6 +17,15 @@ type normalized struct {
 	// windows are the window table functions cut out of FROM clauses; the
 	// placeholder table __weir_window_<i> stands for windows[i].
 	windows []windowCall
+	// aliases are the FROM aliases written with column names (`AS t(a,
+	// b)`); the placeholder alias __alias_<i> stands for aliases[i].
+	aliases []columnAlias
+}
+
+// columnAlias is an alias with the names it gives the item's columns.
+type columnAlias struct {
+	name string
+	cols []string
 }
 
 type span struct{ norm, orig int }
@@ -101,6 +110,7 @@ func (n *normalized) origPos(off int) int {
 type normalizer struct {
 	out     []piece
 	windows []windowCall
+	aliases []columnAlias
 }
 
 // piece is one emitted token; group marks the start of the primary
@@ -116,7 +126,7 @@ func normalize(toks []Token) (*normalized, error) {
 		return nil, err
 	}
 	var b strings.Builder
-	res := &normalized{windows: n.windows}
+	res := &normalized{windows: n.windows, aliases: n.aliases}
 	for i, p := range n.out {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -421,6 +431,28 @@ func (n *normalizer) emitRange(toks []Token) error {
 				return err
 			}
 			n.out = append(n.out[:saved], n.out[saved+1:]...)
+			i = end
+			continue
+		case t.Kind == TokIdent && fromClause && next.Is("(") && n.aliasPosition() && !isKeywordBeforeParen(t.Text):
+			// An alias with column names: t(a, b) after a table, a
+			// subquery or a table function.
+			end, err := matchParen(toks, i+1)
+			if err != nil {
+				return err
+			}
+			var names []string
+			for _, part := range splitArgs(toks[i+2 : end]) {
+				if len(part) != 1 || part[0].Kind != TokIdent && part[0].Kind != TokQuotedIdent {
+					return syntaxErrorNear(toks[i+1])
+				}
+				name := part[0].Text
+				if part[0].Kind == TokIdent {
+					name = strings.ToLower(name)
+				}
+				names = append(names, name)
+			}
+			n.emit("`__alias_"+strconv.Itoa(len(n.aliases))+"`", t.Pos)
+			n.aliases = append(n.aliases, columnAlias{name: strings.ToLower(t.Text), cols: names})
 			i = end
 			continue
 		case t.Kind == TokIdent && fromClause && !(t.Is("tumble") || t.Is("hop") || t.Is("session")) && !t.Is("table") && !t.Is("lateral") &&
@@ -883,4 +915,23 @@ func isIntervalUnit(s string) bool {
 		return true
 	}
 	return false
+}
+
+// aliasPosition reports whether a word emitted next in FROM names what
+// precedes it (after a table, a subquery's or a function's ")" or AS)
+// rather than starting a new FROM item.
+func (n *normalizer) aliasPosition() bool {
+	if len(n.out) == 0 {
+		return false
+	}
+	prev := n.out[len(n.out)-1].text
+	switch {
+	case prev == ")" || strings.EqualFold(prev, "as"):
+		return true
+	case strings.EqualFold(prev, "from") || strings.EqualFold(prev, "join") || strings.EqualFold(prev, "lateral") ||
+		strings.EqualFold(prev, "only"):
+		return false
+	}
+	c := prev[0]
+	return c == '`' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
