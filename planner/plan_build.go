@@ -83,6 +83,9 @@ func (b *builder) build(r sql.Rel) error {
 		b.plan.SourceEmits = b.emits
 	case *sql.Values:
 		if b.continuous {
+			if len(n.Cols) > 0 {
+				return types.Errorf(types.CodeFeatureNotSupported, "a materialized view cannot read VALUES; put the rows in a table and read that")
+			}
 			return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a FROM clause")
 		}
 		b.plan.Values = n

@@ -297,7 +297,7 @@ func (bd *binder) exprs(sc *scope, what string) *exprBinder {
 
 func (bd *binder) bindSelect(sel *ast.SelectStmt) (*Query, error) {
 	if sel.Kind == ast.SelectStmtKindValues {
-		return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "VALUES as a query is not supported yet")
+		return bd.bindValues(sel)
 	}
 	if sel.Kind == ast.SelectStmtKindTable {
 		return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "TABLE as a subquery is not supported yet")
@@ -1306,4 +1306,52 @@ func (bd *binder) identErr(ident, code, format string, args ...any) *types.Error
 		}
 	}
 	return e
+}
+
+// bindValues binds VALUES (...), (...): each column takes the common type
+// of its values (text when all are untyped literals) and is named
+// columnN, as PostgreSQL names them.
+func (bd *binder) bindValues(sel *ast.SelectStmt) (*Query, error) {
+	if sel.OrderBy != nil || sel.Limit != nil {
+		return nil, bd.errAt(sel, types.CodeFeatureNotSupported, "ORDER BY and LIMIT on VALUES are not supported; select from it instead")
+	}
+	if len(sel.Lists) == 0 {
+		return nil, bd.errAt(sel, types.CodeSyntaxError, "VALUES needs at least one row")
+	}
+	width := len(sel.Lists[0].Values)
+	rows := make([][]Expr, len(sel.Lists))
+	eb := bd.exprs(&scope{}, "VALUES")
+	for i, r := range sel.Lists {
+		if len(r.Values) != width {
+			return nil, bd.errAt(r, types.CodeSyntaxError, "VALUES lists must all be the same length")
+		}
+		for _, v := range r.Values {
+			e, err := eb.bind(v)
+			if err != nil {
+				return nil, err
+			}
+			rows[i] = append(rows[i], e)
+		}
+	}
+	cols := make([]Column, width)
+	for j := range cols {
+		col := make([]Expr, len(rows))
+		for i := range rows {
+			col[i] = rows[i][j]
+		}
+		t, err := commonType("VALUES", col)
+		if err != nil {
+			return nil, bd.errAt(sel, types.CodeDatatypeMismatch, "%s", types.AsError(err).Message)
+		}
+		if t.Family == types.Unknown {
+			t = types.TText
+		}
+		for i := range rows {
+			if rows[i][j], err = coerce(rows[i][j], t); err != nil {
+				return nil, err
+			}
+		}
+		cols[j] = Column{Name: "column" + strconv.Itoa(j+1), Type: t}
+	}
+	return &Query{Rel: &Values{Rows: rows, Cols: cols}, Cols: cols}, nil
 }

@@ -433,6 +433,30 @@ func (n *normalizer) emitRange(toks []Token) error {
 			n.out = append(n.out[:saved], n.out[saved+1:]...)
 			i = end
 			continue
+		case t.Kind == TokIdent && t.Is("values") && next.Is("(") && n.queryPosition():
+			// VALUES (...), (...) as a query: the TiDB grammar spells its
+			// rows ROW(...).
+			n.emit(t.Text, t.Pos)
+			j := i + 1
+			for {
+				end, err := matchParen(toks, j)
+				if err != nil {
+					return err
+				}
+				n.emit("ROW(", toks[j].Pos)
+				if err := n.emitRange(append(append([]Token(nil), toks[j+1:end]...), Token{Kind: TokEOF})); err != nil {
+					return err
+				}
+				n.emit(")", toks[end].Pos)
+				i = end
+				if end+2 < len(toks) && toks[end+1].Is(",") && toks[end+2].Is("(") {
+					n.emit(",", toks[end+1].Pos)
+					j = end + 2
+					continue
+				}
+				break
+			}
+			continue
 		case t.Kind == TokIdent && fromClause && next.Is("(") && n.aliasPosition() && !isKeywordBeforeParen(t.Text):
 			// An alias with column names: t(a, b) after a table, a
 			// subquery or a table function.
@@ -934,4 +958,19 @@ func (n *normalizer) aliasPosition() bool {
 	}
 	c := prev[0]
 	return c == '`' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// queryPosition reports whether a query may start here: at the start, after
+// "(" or after a set operator.
+func (n *normalizer) queryPosition() bool {
+	if len(n.out) == 0 {
+		return true
+	}
+	prev := n.out[len(n.out)-1].text
+	for _, w := range []string{"(", "union", "all", "distinct", "except", "intersect"} {
+		if strings.EqualFold(prev, w) {
+			return true
+		}
+	}
+	return false
 }
