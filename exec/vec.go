@@ -1,26 +1,22 @@
 package exec
 
 import (
-	"math"
-	"strings"
-	"unicode/utf8"
-
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/weir-db/weir/types"
 )
 
-// Vectorized evaluation: an expression made only of the nodes below is
-// compiled (compileVec) into kernels that each evaluate one node over many
+// Vectorized evaluation: an expression made only of the nodes here and in
+// vec_logic.go and vec_ops.go is compiled (compileVec) into kernels that each evaluate one node over many
 // rows at once, reading Arrow columns directly (strings are not copied:
 // a result is appended to a new column, which copies it), instead of
 // walking the tree once per row over datums. Each kernel evaluates only
 // the rows it is given (sel), so CASE evaluates a branch only for the
 // rows that reach it and AND/OR evaluate an argument only for the rows
 // the earlier arguments left undecided, as the row path does: a guarded
-// division fails in neither. Anything else (numeric, floats, intervals,
-// arrays, functions without a kernel) keeps the row path, for the whole
+// division fails in neither. Anything else (floats, intervals, arrays,
+// functions without a kernel) keeps the row path, for the whole
 // expression.
 
 // vkind is how a vector holds its values.
@@ -325,59 +321,6 @@ func (v *vec) setNull(j, m int) {
 	v.null[j] = true
 }
 
-// vlogic is SQL's three-valued AND/OR, evaluating each argument only for
-// the rows the earlier ones left undecided.
-type vlogic struct {
-	and  bool
-	args []vnode
-}
-
-func (n *vlogic) eval(c *Chunk, sel []int) (*vec, error) {
-	out := newVec(vkBool, len(sel))
-	for j := range out.b {
-		out.b[j] = n.and
-	}
-	sawNull := make([]bool, len(sel))
-	// open lists positions (into sel) still undecided.
-	open := make([]int, len(sel))
-	for j := range open {
-		open[j] = j
-	}
-	sub := make([]int, 0, len(sel))
-	for _, a := range n.args {
-		if len(open) == 0 {
-			break
-		}
-		sub = sub[:0]
-		for _, j := range open {
-			sub = append(sub, sel[j])
-		}
-		v, err := a.eval(c, sub)
-		if err != nil {
-			return nil, err
-		}
-		next := open[:0]
-		for x, j := range open {
-			switch {
-			case v.isNull(x):
-				sawNull[j] = true
-				next = append(next, j)
-			case v.b[v.at(x)] != n.and:
-				out.b[j] = !n.and // decided
-			default:
-				next = append(next, j)
-			}
-		}
-		open = next
-	}
-	for _, j := range open {
-		if sawNull[j] {
-			out.setNull(j, len(sel))
-		}
-	}
-	return out, nil
-}
-
 // strict1 evaluates arg for sel and calls fn for each non-NULL position
 // (j into sel, x into v); NULL in, NULL out.
 func strict1(c *Chunk, sel []int, arg vnode, k vkind, fn func(out, v *vec, j, x int) error) (*vec, error) {
@@ -416,231 +359,6 @@ func strict2(c *Chunk, sel []int, l, r vnode, k vkind, fn func(out, a, b *vec, j
 		}
 		if err := fn(out, a, b, j, a.at(j), b.at(j)); err != nil {
 			return nil, err
-		}
-	}
-	return out, nil
-}
-
-type vnot struct{ arg vnode }
-
-func (n *vnot) eval(c *Chunk, sel []int) (*vec, error) {
-	return strict1(c, sel, n.arg, vkBool, func(out, v *vec, j, x int) error {
-		out.b[j] = !v.b[x]
-		return nil
-	})
-}
-
-type visnull struct {
-	arg vnode
-	not bool
-}
-
-func (n *visnull) eval(c *Chunk, sel []int) (*vec, error) {
-	v, err := n.arg.eval(c, sel)
-	if err != nil {
-		return nil, err
-	}
-	out := newVec(vkBool, len(sel))
-	for j := range sel {
-		out.b[j] = v.isNull(j) != n.not
-	}
-	return out, nil
-}
-
-// vcmp compares two vectors of one kind.
-type vcmp struct {
-	op   string
-	l, r vnode
-}
-
-func (n *vcmp) eval(c *Chunk, sel []int) (*vec, error) {
-	return strict2(c, sel, n.l, n.r, vkBool, func(out, l, r *vec, j, x, y int) error {
-		var k int
-		switch l.k {
-		case vkInt:
-			k = cmpInt(l.i[x], r.i[y])
-		case vkStr:
-			k = strings.Compare(l.s[x], r.s[y])
-		case vkBool:
-			k = cmpInt(b2i(l.b[x]), b2i(r.b[y]))
-		case vkDec:
-			k = types.CompareDecimal(l.d[x], r.d[y])
-		}
-		out.b[j] = cmpHolds(n.op, k)
-		return nil
-	})
-}
-
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpHolds(op string, k int) bool {
-	switch op {
-	case "=":
-		return k == 0
-	case "<>":
-		return k != 0
-	case "<":
-		return k < 0
-	case "<=":
-		return k <= 0
-	case ">":
-		return k > 0
-	}
-	return k >= 0
-}
-
-// varith is integer arithmetic, with the row path's range checks.
-type varith struct {
-	op   string
-	l, r vnode
-	t    types.Type
-}
-
-func (n *varith) eval(c *Chunk, sel []int) (*vec, error) {
-	lo, hi := intRange(n.t)
-	return strict2(c, sel, n.l, n.r, vkInt, func(out, l, r *vec, j, x, y int) error {
-		a, b := l.i[x], r.i[y]
-		var v int64
-		switch n.op {
-		case "+":
-			v = a + b
-			if (v > a) != (b > 0) {
-				return outOfRange(n.t)
-			}
-		case "-":
-			v = a - b
-			if (v < a) != (b > 0) {
-				return outOfRange(n.t)
-			}
-		case "*":
-			if a != 0 && b != 0 {
-				v = a * b
-				if v/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
-					return outOfRange(n.t)
-				}
-			}
-		case "%":
-			switch b {
-			case 0:
-				return errDivByZero
-			case -1:
-				v = 0
-			default:
-				v = a % b
-			}
-		}
-		if v < lo || v > hi {
-			return outOfRange(n.t)
-		}
-		out.i[j] = v
-		return nil
-	})
-}
-
-// intRange is the range of integer type t.
-func intRange(t types.Type) (int64, int64) {
-	switch t.Family {
-	case types.Int2:
-		return math.MinInt16, math.MaxInt16
-	case types.Int4:
-		return math.MinInt32, math.MaxInt32
-	}
-	return math.MinInt64, math.MaxInt64
-}
-
-// vstr1 is lower or upper.
-type vstr1 struct {
-	arg vnode
-	fn  string
-}
-
-func (n *vstr1) eval(c *Chunk, sel []int) (*vec, error) {
-	conv := strings.ToUpper
-	if n.fn == "lower" {
-		conv = strings.ToLower
-	}
-	return strict1(c, sel, n.arg, vkStr, func(out, v *vec, j, x int) error {
-		out.s[j] = conv(v.s[x])
-		return nil
-	})
-}
-
-type vstrlen struct{ arg vnode }
-
-func (n *vstrlen) eval(c *Chunk, sel []int) (*vec, error) {
-	return strict1(c, sel, n.arg, vkInt, func(out, v *vec, j, x int) error {
-		out.i[j] = int64(utf8.RuneCountInString(v.s[x]))
-		return nil
-	})
-}
-
-// vstrict runs a strict function's row implementation for each selected
-// row: NULL in, NULL out.
-type vstrict struct {
-	impl     func([]types.Datum, types.Type) (types.Datum, error)
-	args     []vnode
-	argTypes []types.Type
-	t        types.Type
-}
-
-func (n *vstrict) eval(c *Chunk, sel []int) (*vec, error) {
-	vs := make([]*vec, len(n.args))
-	for i, a := range n.args {
-		v, err := a.eval(c, sel)
-		if err != nil {
-			return nil, err
-		}
-		vs[i] = v
-	}
-	out := newVec(vkindOf(n.t), len(sel))
-	args := make([]types.Datum, len(vs))
-	// A constant argument is boxed once.
-	for i, v := range vs {
-		if v.konst && !v.isNull(0) {
-			args[i] = v.datum(0, n.argTypes[i])
-		}
-	}
-rows:
-	for j := range sel {
-		for i, v := range vs {
-			if v.isNull(j) {
-				out.setNull(j, len(sel))
-				continue rows
-			}
-			if !v.konst {
-				args[i] = v.datum(j, n.argTypes[i])
-				if s, ok := args[i].(string); ok && i > 0 {
-					// Later arguments (patterns, formats) may be kept
-					// in caches: they must not pin the chunk.
-					args[i] = strings.Clone(s)
-				}
-			}
-		}
-		d, err := n.impl(args, n.t)
-		if err != nil {
-			return nil, err
-		}
-		if d == nil {
-			out.setNull(j, len(sel))
-			continue
-		}
-		if !out.put(j, d) {
-			return nil, types.Errorf(types.CodeInternalError, "vectorized function returned %T for %s", d, n.t)
 		}
 	}
 	return out, nil
@@ -685,92 +403,6 @@ func (v *vec) put(j int, d types.Datum) bool {
 		return false
 	}
 	return true
-}
-
-// vcase is a searched CASE: each branch is evaluated only for the rows
-// that reach it.
-type vcase struct {
-	k     vkind
-	conds []vnode
-	thens []vnode
-	els   vnode
-}
-
-func (n *vcase) eval(c *Chunk, sel []int) (*vec, error) {
-	out := newVec(n.k, len(sel))
-	open := make([]int, len(sel)) // positions into sel not yet decided
-	for j := range open {
-		open[j] = j
-	}
-	rows := make([]int, 0, len(sel))
-	var hit []int
-	for i, cond := range n.conds {
-		if len(open) == 0 {
-			return out, nil
-		}
-		rows = rows[:0]
-		for _, j := range open {
-			rows = append(rows, sel[j])
-		}
-		v, err := cond.eval(c, rows)
-		if err != nil {
-			return nil, err
-		}
-		hit = hit[:0]
-		next := open[:0:0]
-		for x, j := range open {
-			if !v.isNull(x) && v.b[v.at(x)] {
-				hit = append(hit, j)
-			} else {
-				next = append(next, j)
-			}
-		}
-		if err := n.fill(c, sel, out, n.thens[i], hit); err != nil {
-			return nil, err
-		}
-		open = next
-	}
-	if n.els == nil {
-		for _, j := range open {
-			out.setNull(j, len(sel))
-		}
-		return out, nil
-	}
-	return out, n.fill(c, sel, out, n.els, open)
-}
-
-// fill evaluates branch for positions at (into sel) and stores the
-// results there.
-func (n *vcase) fill(c *Chunk, sel []int, out *vec, branch vnode, at []int) error {
-	if len(at) == 0 {
-		return nil
-	}
-	rows := make([]int, len(at))
-	for x, j := range at {
-		rows[x] = sel[j]
-	}
-	v, err := branch.eval(c, rows)
-	if err != nil {
-		return err
-	}
-	for x, j := range at {
-		if v.isNull(x) {
-			out.setNull(j, len(sel))
-			continue
-		}
-		y := v.at(x)
-		switch n.k {
-		case vkBool:
-			out.b[j] = v.b[y]
-		case vkInt:
-			out.i[j] = v.i[y]
-		case vkStr:
-			out.s[j] = v.s[y]
-		case vkDec:
-			out.d[j] = v.d[y]
-		}
-	}
-	return nil
 }
 
 // allRows is the selection of every row of c.
@@ -818,50 +450,4 @@ func vecArray(v *vec, t types.Type, n int) arrow.Array {
 		}
 	}
 	return b.NewArray()
-}
-
-// vdecArith is numeric + - * with the row path's arithmetic.
-type vdecArith struct {
-	op   string
-	l, r vnode
-	t    types.Type
-}
-
-func (n *vdecArith) eval(c *Chunk, sel []int) (*vec, error) {
-	return strict2(c, sel, n.l, n.r, vkDec, func(out, l, r *vec, j, x, y int) error {
-		d, err := decimalArith(n.op, l.d[x], r.d[y], n.t)
-		if err != nil {
-			return err
-		}
-		out.d[j] = d.(types.Decimal)
-		return nil
-	})
-}
-
-// vcast converts with the row path's casts; an integer to an
-// unconstrained numeric needs no datum.
-type vcast struct {
-	arg      vnode
-	from, to types.Type
-}
-
-func (n *vcast) eval(c *Chunk, sel []int) (*vec, error) {
-	k := vkindOf(n.to)
-	direct := n.to.Family == types.Numeric && n.to.Precision == 0 && n.from.IsInteger()
-	return strict1(c, sel, n.arg, k, func(out, v *vec, j, x int) error {
-		if direct {
-			out.d[j] = types.DecimalFromInt(v.i[x])
-			return nil
-		}
-		d, err := types.Cast(v.datum(j, n.from), n.from, n.to)
-		if err != nil {
-			return err
-		}
-		if d == nil {
-			out.setNull(j, len(sel))
-		} else if !out.put(j, d) {
-			return types.Errorf(types.CodeInternalError, "vectorized cast returned %T for %s", d, n.to)
-		}
-		return nil
-	})
 }
