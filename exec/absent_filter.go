@@ -9,17 +9,24 @@ import (
 // table (an aggregate's value multisets, a top-N's partitions, a view's
 // rows): a key it has never seen is certainly absent from state, so the
 // usual case of a new value, partition or row needs no Pebble read. It is
-// built by one scan of the keys on first use after a start or Reset, and
-// built again at twice the size when the keys added since outgrow it (the
-// scan also forgets deleted keys). Keys are never taken out: a deleted
-// key only costs a read, never a wrong answer. Past maxAbsentKeys it is
-// dropped and every miss reads state, as before.
+// built by one scan of the keys on first use after a start or Reset. When
+// the keys added outgrow it, a layer as large as all the others together
+// takes the new keys (a key may be in any layer), up to absentLayers;
+// after that the filter is built again from a scan, which also forgets
+// deleted keys. Keys are never taken out: a deleted key only costs a
+// read, never a wrong answer. Past maxAbsentKeys it is dropped and every
+// miss reads state, as before.
 type absentFilter struct {
-	state absentState
+	state  absentState
+	layers []absentLayer // the newest, which takes new keys, last
+	seed   maphash.Seed
+}
+
+// absentLayer is one Bloom filter sized for keys keys.
+type absentLayer struct {
 	bits  []uint64
-	keys  int // the keys it is sized for
-	added int // keys added, the scan's included
-	seed  maphash.Seed
+	keys  int
+	added int
 }
 
 type absentState int8
@@ -31,8 +38,9 @@ const (
 )
 
 const (
-	absentBitsPerKey = 10 // about 1% false positives with 7 probes
+	absentBitsPerKey = 10 // about 1% false positives with 7 probes, per layer
 	absentProbes     = 7
+	absentLayers     = 3
 	minAbsentKeys    = 1 << 18
 	maxAbsentKeys    = 1 << 23 // 10 MiB of bits
 )
@@ -49,14 +57,32 @@ func (f *absentFilter) ready(scan keyScan) error {
 	return nil
 }
 
-// note records a key new to state, and builds the filter again, twice
-// the size, once it is full. Call it after the write, so the scan sees it.
+// note records a key new to state, and grows the filter once it is full.
+// Call it after the write, so a scan sees it.
 func (f *absentFilter) note(key []byte, scan keyScan) error {
 	f.add(key)
-	if f.full() {
-		return f.build(2*f.keys, scan)
+	if !f.full() {
+		return nil
 	}
-	return nil
+	total := f.capacity()
+	if len(f.layers) < absentLayers && 2*total <= maxAbsentKeys {
+		f.layers = append(f.layers, newAbsentLayer(total))
+		return nil
+	}
+	return f.build(2*total, scan)
+}
+
+func newAbsentLayer(keys int) absentLayer {
+	return absentLayer{bits: make([]uint64, (keys*absentBitsPerKey+63)/64), keys: keys}
+}
+
+// capacity is the keys all layers are sized for.
+func (f *absentFilter) capacity() int {
+	n := 0
+	for _, l := range f.layers {
+		n += l.keys
+	}
+	return n
 }
 
 // mayHold reports whether key may be in state (always true unless the
@@ -66,46 +92,62 @@ func (f *absentFilter) mayHold(key []byte) bool {
 		return true
 	}
 	h := maphash.Bytes(f.seed, key)
+	for i := range f.layers {
+		if f.layers[i].has(h) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *absentLayer) has(h uint64) bool {
 	h1, h2 := h, probeStep(h)
-	m := uint64(len(f.bits) * 64)
+	m := uint64(len(l.bits) * 64)
 	for i := uint64(0); i < absentProbes; i++ {
 		b := (h1 + i*h2) % m
-		if f.bits[b/64]&(1<<(b%64)) == 0 {
+		if l.bits[b/64]&(1<<(b%64)) == 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// add records a key written to state.
+// add records a key written to state, in the newest layer.
 func (f *absentFilter) add(key []byte) {
 	if f.state != absentBuilt {
 		return
 	}
-	f.set(maphash.Bytes(f.seed, key))
-	f.added++
+	l := &f.layers[len(f.layers)-1]
+	l.set(maphash.Bytes(f.seed, key))
+	l.added++
 }
 
-func (f *absentFilter) set(h uint64) {
+func (l *absentLayer) set(h uint64) {
 	h1, h2 := h, probeStep(h)
-	m := uint64(len(f.bits) * 64)
+	m := uint64(len(l.bits) * 64)
 	for i := uint64(0); i < absentProbes; i++ {
 		b := (h1 + i*h2) % m
-		f.bits[b/64] |= 1 << (b % 64)
+		l.bits[b/64] |= 1 << (b % 64)
 	}
 }
 
-// full reports whether the filter has taken as many keys as it is sized
-// for, so it should be built again.
-func (f *absentFilter) full() bool { return f.state == absentBuilt && f.added > f.keys }
+// full reports whether the newest layer has taken as many keys as it is
+// sized for.
+func (f *absentFilter) full() bool {
+	if f.state != absentBuilt {
+		return false
+	}
+	l := f.layers[len(f.layers)-1]
+	return l.added > l.keys
+}
 
 // probeStep is the step between a key's probes (double hashing).
 func probeStep(h uint64) uint64 { return bits.RotateLeft64(h, 32) | 1 }
 
-// build sizes the filter for at least want keys and adds the keys scan
-// yields; past maxAbsentKeys the filter is turned off.
+// build makes the filter one layer sized for at least want keys, holding
+// the keys scan yields; past maxAbsentKeys the filter is turned off.
 func (f *absentFilter) build(want int, scan keyScan) error {
-	f.state, f.bits = absentUnbuilt, nil
+	f.state, f.layers = absentUnbuilt, nil
 	f.seed = maphash.MakeSeed()
 	var hs []uint64
 	err := scan(func(k, _ []byte) error {
@@ -127,11 +169,12 @@ func (f *absentFilter) build(want int, scan keyScan) error {
 		f.state = absentOff
 		return nil
 	}
-	f.keys, f.added = keys, len(hs)
-	f.bits = make([]uint64, (keys*absentBitsPerKey+63)/64)
-	f.state = absentBuilt
+	l := newAbsentLayer(keys)
 	for _, h := range hs {
-		f.set(h)
+		l.set(h)
 	}
+	l.added = len(hs)
+	f.layers = []absentLayer{l}
+	f.state = absentBuilt
 	return nil
 }

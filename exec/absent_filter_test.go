@@ -5,9 +5,10 @@ import (
 	"testing"
 )
 
-// TestAbsentFilter checks that the filter never calls a stored key absent,
-// through a build from a scan, additions past its size and the rebuilds
-// they cause, and that it calls most unknown keys absent.
+// TestAbsentFilter checks that the filter never calls a stored key absent:
+// after a build from a scan, as new keys fill layer after layer, and after
+// the rebuild that consolidates them; and that it calls most unknown keys
+// absent.
 func TestAbsentFilter(t *testing.T) {
 	stored := map[string]bool{}
 	key := func(i int) []byte { return binary.BigEndian.AppendUint64([]byte("v"), uint64(i)) }
@@ -26,38 +27,38 @@ func TestAbsentFilter(t *testing.T) {
 	if !f.mayHold(key(5000)) {
 		t.Fatal("an unbuilt filter called a key absent")
 	}
-	if err := f.build(0, scan); err != nil {
+	if err := f.ready(scan); err != nil {
 		t.Fatal(err)
 	}
-	rebuilds := 0
-	for i := 1000; i < 300_000; i++ {
+	layered, rebuilt := false, false
+	const n = 1_300_000
+	for i := 1000; i < n; i++ {
 		k := key(i)
 		stored[string(k)] = true
-		f.add(k)
-		if f.full() {
-			rebuilds++
-			if err := f.build(2*f.keys, scan); err != nil {
-				t.Fatal(err)
-			}
+		before := len(f.layers)
+		if err := f.note(k, scan); err != nil {
+			t.Fatal(err)
 		}
-		if i%997 == 0 {
-			for j := 0; j <= i; j += 101 {
+		layered = layered || len(f.layers) > before
+		rebuilt = rebuilt || len(f.layers) < before
+		if i%9973 == 0 || len(f.layers) != before {
+			for j := 0; j <= i; j += 1013 {
 				if !f.mayHold(key(j)) {
-					t.Fatalf("after %d keys: stored key %d called absent", i, j)
+					t.Fatalf("after %d keys (%d layers): stored key %d called absent", i, len(f.layers), j)
 				}
 			}
 		}
 	}
-	if rebuilds == 0 {
-		t.Fatal("the filter was never rebuilt")
+	if !layered || !rebuilt {
+		t.Fatalf("layers added: %v, rebuilt: %v", layered, rebuilt)
 	}
 	fp := 0
-	for i := 1_000_000; i < 1_100_000; i++ {
+	for i := 10_000_000; i < 10_100_000; i++ {
 		if f.mayHold(key(i)) {
 			fp++
 		}
 	}
-	if fp > 3000 {
+	if fp > 5000 {
 		t.Fatalf("%d of 100000 unknown keys may be held", fp)
 	}
 	// Too many keys: the filter turns off and answers "maybe" always.
