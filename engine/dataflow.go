@@ -347,12 +347,16 @@ func (f *dataflow) buildGraph(base uint32) error {
 	return nil
 }
 
+// exchanges reports whether exchange steps become operators: with one
+// task there is nothing to exchange. buildSteps and stepOps must agree.
+func (f *dataflow) exchanges() bool { return len(f.tasks) > 1 || f.view.Tasks > 1 }
+
 // stepOps is how many operators steps make: an exchange makes none with
 // one task.
 func (f *dataflow) stepOps(steps []planner.Step) (n, infos int) {
 	for _, s := range steps {
 		if _, ok := s.(*planner.ExchangeStep); ok {
-			if len(f.tasks) == 1 && f.view.Tasks <= 1 {
+			if !f.exchanges() {
 				continue
 			}
 			n++
@@ -458,7 +462,7 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 		info := opInfo{}
 		switch st := s.(type) {
 		case *planner.ExchangeStep:
-			if len(f.tasks) == 1 && f.view.Tasks <= 1 {
+			if !f.exchanges() {
 				continue // one task: nothing to exchange
 			}
 			x := &exec.Exchange{Tasks: max(f.view.Tasks, 1)}
