@@ -4,7 +4,7 @@
 GO ?= go
 SLT_FILES := $(shell find sqllogictest/testdata -name '*.slt' | sort)
 
-.PHONY: build run test test-go test-slt test-sqlite test-chaos lint bench bench-log bench-nexmark clean
+.PHONY: build build-invariants run test test-go test-slt test-sqlite test-chaos lint bench bench-log bench-nexmark clean
 
 build:
 	$(GO) build -o bin/weir ./cmd/weir
@@ -16,16 +16,20 @@ SQLITE_CORPUS := $(wildcard ../shared/sqllogictest/sqlite/select*.test)
 
 test: build test-go test-sqlite test-slt
 
-test-go:
-	$(GO) test -count=1 ./...
+# Tests build with the invariants tag: expensive consistency checks on.
+build-invariants:
+	$(GO) build -tags invariants -o bin/weir-invariants ./cmd/weir
 
-test-slt: build
-	./bin/weir slt $(SLT_FILES)
+test-go:
+	$(GO) test -tags invariants -count=1 ./...
+
+test-slt: build-invariants
+	./bin/weir-invariants slt $(SLT_FILES)
 
 # SQLite's sqllogictest corpus, read in place from ../shared.
-test-sqlite: build
+test-sqlite: build-invariants
 	@if [ -z "$(SQLITE_CORPUS)" ]; then echo "sqlite corpus not found beside the checkout (../shared/sqllogictest/sqlite)"; exit 1; fi
-	./bin/weir slt $(SQLITE_CORPUS)
+	./bin/weir-invariants slt $(SQLITE_CORPUS)
 
 # The kill -9 chaos test at length (make test runs 3 cycles):
 # CYCLES=... and WEIR_CHAOS_SEED=... change it.

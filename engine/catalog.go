@@ -50,6 +50,11 @@ type object struct {
 	// one, with its operators' state unprefixed). Fixed at CREATE: each
 	// task keeps its state under its own prefix.
 	Tasks int `json:"tasks,omitempty"`
+	// RowsKeyed marks a materialized view whose rows are stored by the
+	// key RowsKey of its upsert output, chosen at CREATE (views created
+	// before keep rows keyed by content).
+	RowsKeyed bool  `json:"rows_keyed,omitempty"`
+	RowsKey   []int `json:"rows_key,omitempty"`
 	// Target and Envelope are a sink's stream and envelope (its view is
 	// Table).
 	Target   string `json:"target,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -140,6 +141,9 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 		}
 		f.sinks = append(f.sinks, s)
 	}
+	if o.RowsKeyed && (plan.Emits != planner.Upsert || !slices.Equal(plan.Key, o.RowsKey)) {
+		return nil, types.Errorf(types.CodeInternalError, "materialized view %s stores its rows by a key its plan no longer provides", o.Name)
+	}
 	n := max(o.Tasks, 1)
 	f.graph = &exec.ParallelGraph{}
 	for t := 0; t < n; t++ {
@@ -149,7 +153,8 @@ func (e *Engine) newDataflow(o *object, plan *planner.Plan) (*dataflow, error) {
 			return nil, err
 		}
 		mat := &exec.Materialize{ID: o.ID, Types: o.types(), State: f.cur.rows, Tap: f.cur.tap,
-			AppendOnly: plan.Emits == planner.AppendOnly, Task: byte(t), SeqTable: progressTable, SeqKey: append(progressKey(o.ID, "seq"), byte(t))}
+			AppendOnly: plan.Emits == planner.AppendOnly, Keyed: o.RowsKeyed, KeyCols: o.RowsKey,
+			Task: byte(t), SeqTable: progressTable, SeqKey: append(progressKey(o.ID, "seq"), byte(t))}
 		for _, ix := range e.cat.indexesOf(o.Name) {
 			mat.Indexes = append(mat.Indexes, exec.ViewIndex{ID: ix.ID, Columns: ix.IndexCols, Desc: ix.IndexDesc})
 		}

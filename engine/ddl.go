@@ -213,6 +213,9 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	}
 	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,
 		Deps: dependencyNames(n.Deps), Tasks: e.viewTasks()}
+	if plan.Emits == planner.Upsert {
+		o.RowsKeyed, o.RowsKey = true, plan.Key
+	}
 	if err := e.commitNewObject(o, nil); err != nil {
 		return err
 	}

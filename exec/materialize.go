@@ -10,7 +10,8 @@ import (
 // Materialize applies a changelog to a view's rows in state table ID. Rows
 // are keyed by their full memcomparable encoding with a multiplicity, so
 // any changelog (duplicates included) is applied exactly and scans return
-// rows in a stable order.
+// rows in a stable order; or, when the changelog has a key (Keyed), by
+// that key alone (see materialize_keyed.go).
 type Materialize struct {
 	ID      uint32
 	Types   []types.Type
@@ -30,9 +31,13 @@ type Materialize struct {
 	// their row key ‖ task ‖ sequence; such keys are at least 10 bytes
 	// long, these 9, so the two never meet.)
 	AppendOnly bool
-	Task       byte
-	SeqTable   uint32
-	SeqKey     []byte
+	// Keyed views store each row under the encoding of its KeyCols,
+	// which identify at most one row after every chunk.
+	Keyed    bool
+	KeyCols  []int
+	Task     byte
+	SeqTable uint32
+	SeqKey   []byte
 
 	seq     uint64
 	seqRead bool
@@ -76,6 +81,9 @@ func (v *Materialize) Process(m Message) ([]Message, error) {
 	c := m.Chunk
 	if v.AppendOnly {
 		return nil, v.appendRows(c)
+	}
+	if v.Keyed {
+		return nil, v.applyKeyed(c)
 	}
 	row := make([]types.Datum, 0, len(c.Types))
 	for i := 0; i < c.Len(); i++ {

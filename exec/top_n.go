@@ -2,6 +2,7 @@ package exec
 
 import (
 	"encoding/binary"
+	"unsafe"
 
 	"github.com/weir-db/weir/types"
 )
@@ -23,6 +24,10 @@ type OrderKey struct {
 // varint count ‖ varint order key length ‖ row. Over an append-only input
 // a row that falls out of the top can never return, so the operator
 // forgets it and each partition's state stays within the top rows.
+//
+// When that top is one row (row_number or LIMIT 1, no offset, over
+// append-only input) a partition holds at most one row, stored under the
+// partition key alone (see top_n_single.go).
 type TopN struct {
 	Types           []types.Type
 	Partition       []Expr
@@ -39,6 +44,21 @@ type TopN struct {
 	cached int
 	// absent tells partitions certainly without stored rows.
 	absent absentFilter
+	// layout is the state layout in use, chosen at first use.
+	layout topLayout
+	// legacyLayout is a test knob: choose the multi-row layout as state
+	// stored before the single-row layout existed did.
+	legacyLayout bool
+}
+
+// topDiffPairScan bounds the pairs diff compares one by one before it
+// indexes after by row (a variable for tests).
+var topDiffPairScan = 1024
+
+// topID identifies an output row in diff: its entry's row and its rank.
+type topID struct {
+	row  *types.Datum
+	rank int64
 }
 
 // topRow is one output row of a partition's top set.
@@ -108,27 +128,45 @@ func (t *TopN) outRow(r topRow) []types.Datum {
 }
 
 // diff emits the retractions and insertions that turn before into after.
+// Output rows are matched by the entry they come from and their rank, so
+// unchanged rows cost no encoding; an entry reloaded from state in between
+// only makes an equal row retracted and inserted again.
 func (t *TopN) diff(before, after []topRow, out *ChunkBuilder) {
-	ots := t.outTypes()
-	count := map[string]int{}
-	for _, r := range after {
-		count[string(RowKey(ots, t.outRow(r)))]++
+	same := func(a, b topRow) bool {
+		return a.rank == b.rank && unsafe.SliceData(a.row) == unsafe.SliceData(b.row)
+	}
+	kept := make([]bool, len(after))
+	var at map[topID][]int // for long tops: after's positions by row
+	if len(before)*len(after) > topDiffPairScan {
+		at = make(map[topID][]int, len(after))
+		for j, a := range after {
+			id := topID{unsafe.SliceData(a.row), a.rank}
+			at[id] = append(at[id], j)
+		}
 	}
 	for _, r := range before {
-		row := t.outRow(r)
-		k := string(RowKey(ots, row))
-		if count[k] > 0 {
-			count[k]--
-			continue
+		found := false
+		if at != nil {
+			id := topID{unsafe.SliceData(r.row), r.rank}
+			if js := at[id]; len(js) > 0 {
+				kept[js[0]], found = true, true
+				at[id] = js[1:]
+			}
+		} else {
+			for j, a := range after {
+				if !kept[j] && same(r, a) {
+					kept[j], found = true, true
+					break
+				}
+			}
 		}
-		out.Append(Delete, row)
+		if !found {
+			out.Append(Delete, t.outRow(r))
+		}
 	}
-	for _, r := range after {
-		row := t.outRow(r)
-		k := string(RowKey(ots, row))
-		if count[k] > 0 {
-			count[k]--
-			out.Append(Insert, row)
+	for j, a := range after {
+		if !kept[j] {
+			out.Append(Insert, t.outRow(a))
 		}
 	}
 }
@@ -175,6 +213,11 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	}
 	suffix := append(ok, RowKey(t.Types, row)...)
 	i, found := part.find(suffix)
+	if t.layout == topSingle && i > 0 {
+		// Below the partition's one stored row: it would be forgotten
+		// (and writing it would overwrite that row).
+		return nil
+	}
 	if !found && sign > 0 && t.AppendOnlyInput && t.rankAt(part, i, len(ok), suffix) > t.Offset+t.Limit {
 		// It would land below the top and be forgotten at once.
 		return nil
@@ -192,7 +235,7 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	}
 	e := part.entries[i]
 	e.count += sign
-	key := append(append([]byte(nil), pk...), e.suffix...)
+	key := t.stateKey(pk, e)
 	if e.count == 0 {
 		part.remove(i)
 		t.cached--
@@ -211,13 +254,11 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 
 // scanPartitions calls fn with the partition key of every stored row.
 func (t *TopN) scanPartitions(fn func(k, v []byte) error) error {
-	return t.State.Store.Scan(t.ID, nil, func(_, v []byte) error {
-		n, w := binary.Varint(v)
-		_, w2 := binary.Varint(v[max(w, 0):])
-		if w <= 0 || w2 <= 0 || n <= 0 {
-			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+	return t.State.Store.Scan(t.ID, nil, func(k, v []byte) error {
+		if isTopLayoutKey(k) {
+			return nil
 		}
-		row, err := types.DecodeRow(v[w+w2:], t.Types, nil)
+		_, _, row, err := t.decodeEntry(v)
 		if err != nil {
 			return err
 		}
@@ -227,6 +268,18 @@ func (t *TopN) scanPartitions(fn func(k, v []byte) error) error {
 		}
 		return fn(pk, nil)
 	})
+}
+
+// decodeEntry decodes a state value: the row's count, the length of its
+// order key, and the row.
+func (t *TopN) decodeEntry(v []byte) (int64, int, []types.Datum, error) {
+	n, w := binary.Varint(v)
+	olen, w2 := binary.Varint(v[max(w, 0):])
+	if w <= 0 || w2 <= 0 || n <= 0 || olen < 0 {
+		return 0, 0, nil, types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+	}
+	row, err := types.DecodeRow(v[w+w2:], t.Types, nil)
+	return n, int(olen), row, err
 }
 
 // rankAt is the rank a new row with this suffix would take at position i
@@ -295,7 +348,12 @@ func (t *TopN) top(pk []byte, forget bool) ([]topRow, error) {
 		if !beyond {
 			continue
 		}
-		if forget {
+		if forget && t.layout == topSingle {
+			// The rows left share the partition's one key, which the top
+			// row's write has already taken over.
+			t.cached -= len(part.entries) - at
+			part.entries = part.entries[:at]
+		} else if forget {
 			for _, d := range part.entries[at:] {
 				if err := t.State.Store.Delete(t.ID, append(append([]byte(nil), pk...), d.suffix...)); err != nil {
 					return nil, err

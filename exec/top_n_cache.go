@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"encoding/binary"
 	"sort"
 
 	"github.com/weir-db/weir/types"
@@ -25,7 +24,7 @@ type topEntry struct {
 const defaultTopNCacheRows = 1 << 16
 
 // Reset implements Resetter: the cache may hold a failed epoch's writes.
-func (t *TopN) Reset() { t.parts, t.cached, t.absent = nil, 0, absentFilter{} }
+func (t *TopN) Reset() { t.parts, t.cached, t.absent, t.layout = nil, 0, absentFilter{}, topUnchosen }
 
 // partition returns partition pk's rows, loading them on a miss.
 func (t *TopN) partition(pk []byte) (*topPartition, error) {
@@ -33,23 +32,33 @@ func (t *TopN) partition(pk []byte) (*topPartition, error) {
 		return p, nil
 	}
 	p := &topPartition{}
+	if err := t.chooseLayout(); err != nil {
+		return nil, err
+	}
 	if err := t.absent.ready(t.scanPartitions); err != nil {
 		return nil, err
 	}
 	if !t.absent.mayHold(pk) {
 		return t.cachePartition(pk, p), nil
 	}
-	err := t.State.Store.Scan(t.ID, pk, func(k, v []byte) error {
-		n, w := binary.Varint(v)
-		olen, w2 := binary.Varint(v[max(w, 0):])
-		if w <= 0 || w2 <= 0 || n <= 0 || len(pk)+int(olen) > len(k) {
-			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+	if t.layout == topSingle {
+		if err := t.loadSingle(pk, p); err != nil {
+			return nil, err
 		}
-		row, err := types.DecodeRow(v[w+w2:], t.Types, nil)
+		return t.cachePartition(pk, p), nil
+	}
+	err := t.State.Store.Scan(t.ID, pk, func(k, v []byte) error {
+		if isTopLayoutKey(k) {
+			return nil
+		}
+		n, olen, row, err := t.decodeEntry(v)
 		if err != nil {
 			return err
 		}
-		p.entries = append(p.entries, &topEntry{suffix: append([]byte(nil), k[len(pk):]...), orderLen: int(olen), count: n, row: row})
+		if len(pk)+olen > len(k) {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
+		}
+		p.entries = append(p.entries, &topEntry{suffix: append([]byte(nil), k[len(pk):]...), orderLen: olen, count: n, row: row})
 		return nil
 	})
 	if err != nil {

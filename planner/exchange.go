@@ -56,7 +56,12 @@ func (d distribution) satisfies(keys []int, keyed bool) bool {
 func placeExchanges(p *Plan) {
 	d, ts := placeIn(p, sourceTypes(p))
 	// Append-only rows are stored each under a key of its own, so equal
-	// rows need not meet.
+	// rows need not meet. An upsert output's rows are stored by its key,
+	// so all changes under one key must meet.
+	if p.Emits == Upsert && !d.satisfies(p.Key, len(p.Key) > 0) {
+		p.insert(len(p.Steps), &ExchangeStep{Keys: named(colRefs(ts, p.Key), p.Cols)}, p.Emits)
+		return
+	}
 	if !d.known && p.Emits != AppendOnly {
 		p.insert(len(p.Steps), &ExchangeStep{Keys: named(colRefs(ts, allCols(len(ts))), p.Cols)}, p.Emits)
 	}

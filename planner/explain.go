@@ -179,6 +179,9 @@ func topNText(t *TopNStep) string {
 	if t.AppendOnlyInput {
 		s += ", keeps top rows only"
 	}
+	if t.AppendOnlyInput && t.Offset+t.Limit == 1 && (t.Func == "row_number" || t.Func == "") {
+		return s + "; state: one row per partition)"
+	}
 	return s + "; state: ranked rows)"
 }
 

@@ -88,10 +88,38 @@ func (b *builder) over(n *sql.Over) error {
 		return err
 	}
 	f := n.Funcs[0]
+	key := rowNumberKey(f, len(n.Input.Columns()), limit)
+	out := Retracting
+	if key != nil {
+		out = Upsert
+	}
 	b.add(&TopNStep{Partition: f.PartitionBy, Order: f.OrderBy, Func: f.Func, Limit: limit, InputTypes: columnTypes(n.Input.Columns()),
-		AppendOnlyInput: b.emits == AppendOnly}, Retracting)
+		AppendOnlyInput: b.emits == AppendOnly}, out)
+	b.key = key
 	b.cols = append(b.cols, plainCols(1)...)
 	return nil
+}
+
+// rowNumberKey is the key of a row_number top-N's output: its partition
+// columns, then the row number (at column rank) unless the top is one row.
+// Partition by expressions other than columns, and rank and dense_rank
+// (whose ties share a number), give no key.
+func rowNumberKey(f sql.WindowFunc, rank int, limit int64) []int {
+	if f.Func != "row_number" {
+		return nil
+	}
+	key := []int{}
+	for _, p := range f.PartitionBy {
+		c, ok := p.(*sql.ColRef)
+		if !ok {
+			return nil
+		}
+		key = append(key, c.Idx)
+	}
+	if limit > 1 {
+		key = append(key, rank)
+	}
+	return key
 }
 
 // topNLimit plans ORDER BY ... LIMIT in a view as a top-N without
