@@ -78,7 +78,10 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 					names = append(names, c.Name)
 				}
 			}
-			if len(names) < len(q.Source.Columns) {
+			switch {
+			case len(names) == 0:
+				reads = " reading no columns"
+			case len(names) < len(q.Source.Columns):
 				reads = " reading (" + strings.Join(names, ", ") + ")"
 			}
 		}

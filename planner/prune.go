@@ -171,9 +171,13 @@ func stepNeeds(s Step, need []bool, w int) []bool {
 			mark(k)
 		}
 	case *ProjectStep:
-		// Every expression is evaluated, used or not: all their columns
-		// must hold real values.
-		for _, e := range s.Exprs {
+		// Every expression is evaluated, used or not, so its columns must
+		// hold real values (a NULL could hide an error), except a bare
+		// column no one reads, which only travels on.
+		for i, e := range s.Exprs {
+			if _, ok := e.(*sql.ColRef); ok && i < len(need) && !need[i] {
+				continue
+			}
 			mark(e)
 		}
 	case *TumbleStep:
