@@ -211,13 +211,11 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 	if err != nil {
 		return err
 	}
+	if t.layout == topSingle {
+		return t.applySingle(pk, part, ok, row, sign)
+	}
 	suffix := append(ok, RowKey(t.Types, row)...)
 	i, found := part.find(suffix)
-	if t.layout == topSingle && i > 0 {
-		// Below the partition's one stored row: it would be forgotten
-		// (and writing it would overwrite that row).
-		return nil
-	}
 	if !found && sign > 0 && t.AppendOnlyInput && t.rankAt(part, i, len(ok), suffix) > t.Offset+t.Limit {
 		// It would land below the top and be forgotten at once.
 		return nil
@@ -241,9 +239,7 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 		t.cached--
 		return t.State.Store.Delete(t.ID, key)
 	}
-	val := binary.AppendVarint(nil, e.count)
-	val = binary.AppendVarint(val, int64(e.orderLen))
-	if err := t.State.Store.Set(t.ID, key, types.AppendRow(val, t.Types, e.row)); err != nil {
+	if err := t.State.Store.Set(t.ID, key, t.encodeEntry(e)); err != nil {
 		return err
 	}
 	if len(part.entries) == 1 && e.count == sign {
@@ -268,6 +264,13 @@ func (t *TopN) scanPartitions(fn func(k, v []byte) error) error {
 		}
 		return fn(pk, nil)
 	})
+}
+
+// encodeEntry is entry e's state value.
+func (t *TopN) encodeEntry(e *topEntry) []byte {
+	val := binary.AppendVarint(nil, e.count)
+	val = binary.AppendVarint(val, int64(e.orderLen))
+	return types.AppendRow(val, t.Types, e.row)
 }
 
 // decodeEntry decodes a state value: the row's count, the length of its

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/weir-db/weir/types"
@@ -100,6 +101,49 @@ func (t *TopN) loadSingle(pk []byte, p *topPartition) error {
 	if olen != len(ok) {
 		return types.Errorf(types.CodeDataCorrupted, "corrupt top-N state entry")
 	}
-	p.entries = append(p.entries, &topEntry{suffix: append(ok, RowKey(t.Types, row)...), orderLen: len(ok), count: n, row: row})
+	p.entries = append(p.entries, &topEntry{suffix: ok, orderLen: len(ok), count: n, row: row})
+	return nil
+}
+
+// applySingle is apply in the single-row layout, whose input only
+// inserts: a row replaces the partition's row when it ranks before it,
+// and adds to its count when equal. An entry's suffix is its order key
+// alone; row keys, which only break ties of order keys, are computed
+// for ties only.
+func (t *TopN) applySingle(pk []byte, part *topPartition, ok []byte, row []types.Datum, sign int64) error {
+	if sign < 0 {
+		return types.Errorf(types.CodeInternalError, "top-N over append-only input received a retraction")
+	}
+	var e *topEntry
+	if len(part.entries) > 0 {
+		cur := part.entries[0]
+		c := bytes.Compare(ok, cur.suffix[:cur.orderLen])
+		if c == 0 {
+			c = bytes.Compare(RowKey(t.Types, row), RowKey(t.Types, cur.row))
+		}
+		switch {
+		case c > 0:
+			return nil // it would rank below the top row and be forgotten
+		case c == 0:
+			e = cur
+			e.count += sign
+		}
+	}
+	first := len(part.entries) == 0
+	if e == nil {
+		e = &topEntry{suffix: ok, orderLen: len(ok), count: sign, row: append([]types.Datum(nil), row...)}
+		if first {
+			part.entries = append(part.entries, e)
+			t.cached++
+		} else {
+			part.entries[0] = e
+		}
+	}
+	if err := t.State.Store.Set(t.ID, pk, t.encodeEntry(e)); err != nil {
+		return err
+	}
+	if first {
+		return t.absent.note(pk, t.scanPartitions)
+	}
 	return nil
 }
