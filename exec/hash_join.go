@@ -461,7 +461,7 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		// The key is not cached: read only this row's entry. A point read
 		// is answered by bloom filters when the row is new (the usual
 		// case), where loading the key's rows would scan.
-		key := append(append(make([]byte, 0, len(k)+len(rk)), k...), rk...)
+		key := j.changelogKey(side, k, rk, row)
 		v, err := s.Get(j.IDs[side], key)
 		switch {
 		case err == nil:
@@ -478,10 +478,14 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		if sign < 0 {
 			return 0, types.Errorf(types.CodeDataCorrupted, "join received a retraction for a row it does not hold")
 		}
-		e = &joinEntry{key: append(append([]byte(nil), k...), rk...), row: append([]types.Datum(nil), row...)}
+		e = &joinEntry{key: j.changelogKey(side, k, rk, row), row: append([]types.Datum(nil), row...)}
+		if b := &j.buckets[side]; b.width > 0 {
+			b.live[decodeBucket(e.key)] = struct{}{}
+		}
 		if rows != nil {
 			rows.add(e, j.rowOffset(side, k))
 			c.rows++
+			j.track(side, k, e)
 		}
 	}
 	before := e.count
@@ -496,7 +500,7 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 	} else {
 		err = s.Set(j.IDs[side], e.key, j.encodeEntry(e, side))
 	}
-	if err != nil || j.Expire[side] == nil || (before == 0) == (e.count == 0) {
+	if err != nil || j.Expire[side] == nil || j.buckets[side].width > 0 || (before == 0) == (e.count == 0) {
 		return e.count, err
 	}
 	ik := j.expiryKey(side, row, e.key)
@@ -505,6 +509,17 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 	}
 	j.noteExpiry(side, ik)
 	return e.count, s.Set(j.Aux, ik, expiryValue(e.key, len(k)))
+}
+
+// changelogKey is the state key of row (row key rk) under join key k on
+// a side whose rows can be retracted: in its expiry bucket first when
+// the side is bucketed.
+func (j *HashJoin) changelogKey(side int, k, rk []byte, row []types.Datum) []byte {
+	key := make([]byte, 0, bucketKeyLen+len(k)+len(rk))
+	if j.buckets[side].width > 0 {
+		key = appendBucket(key, j.bucketOf(side, row))
+	}
+	return append(append(key, k...), rk...)
 }
 
 // storeAppended stores a new row of an append-only side under a key of

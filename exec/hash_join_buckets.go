@@ -63,7 +63,7 @@ func (j *HashJoin) rowOffset(side int, k []byte) int {
 func (j *HashJoin) startBuckets(side int) error {
 	b := &j.buckets[side]
 	*b = joinBuckets{}
-	if !j.AppendOnly[side] || j.Expire[side] == nil {
+	if j.Expire[side] == nil {
 		return nil
 	}
 	s := j.State.Store
@@ -77,6 +77,14 @@ func (j *HashJoin) startBuckets(side int) error {
 		return err
 	case j.seq[side].v > 0 || j.unbucketed:
 		return nil // rows were stored with an expiry index
+	case !j.AppendOnly[side]:
+		// A changelog side keeps no sequence: any stored row, or expiry
+		// index entry, means rows were stored with an expiry index.
+		held, err := j.holdsRows(side)
+		if err != nil || held {
+			return err
+		}
+		fallthrough
 	default:
 		b.width = joinBucketWidth(j.Expire[side].Delta)
 		if err := s.Set(j.Aux, bucketKeys[side], binary.BigEndian.AppendUint64(nil, uint64(b.width))); err != nil {
@@ -103,6 +111,24 @@ func (j *HashJoin) startBuckets(side int) error {
 		b.live[n] = struct{}{}
 		lo = appendBucket(nil, n+1)
 	}
+}
+
+// holdsRows reports whether side has rows in state, or entries in the
+// expiry index.
+func (j *HashJoin) holdsRows(side int) (bool, error) {
+	held := false
+	found := func(_, _ []byte) error {
+		held = true
+		return errStop
+	}
+	err := j.State.Store.Scan(j.IDs[side], nil, found)
+	if err == nil {
+		err = j.State.Store.Scan(j.Aux, []byte{byte(side)}, found)
+	}
+	if err != nil && err != errStop {
+		return false, err
+	}
+	return held, nil
 }
 
 // bucketOf is the bucket of side's row: rows whose time column is NULL

@@ -185,11 +185,12 @@ func TestHashJoinDifferential(t *testing.T) {
 
 // TestIntervalJoinExpiry checks a join bounded by time on both sides:
 // rows expire as watermarks pass, late rows are dropped and counted, and
-// the output equals a naive join of the rows that were not late. It runs
-// with changelog sides (an expiry index), with append-only sides (rows in
-// expiry buckets; times scaled so rows spread over many buckets), with
-// small caches and restarts, and with append-only sides whose first rows
-// were stored before buckets existed.
+// the output equals a naive join of the rows that were not late (less the
+// rows retracted). It runs with changelog sides (which also retract rows
+// still held) and append-only sides, both in expiry buckets (times scaled
+// so rows spread over many buckets), with small caches and restarts, and
+// with sides whose first rows were stored with an expiry index, as before
+// buckets existed.
 func TestIntervalJoinExpiry(t *testing.T) {
 	ts := [2][]types.Type{{types.TInt8, types.TInt8, types.TTimestamp}, {types.TInt8, types.TInt8, types.TTimestamp}}
 	type variant struct {
@@ -201,7 +202,10 @@ func TestIntervalJoinExpiry(t *testing.T) {
 		legacy     bool // the first half is written without buckets
 	}
 	variants := []variant{
-		{name: "changelog", unit: 1},
+		{name: "changelog/one-bucket", unit: 1},
+		{name: "changelog/buckets", unit: 100_000},
+		{name: "changelog/buckets/small-cache", unit: 100_000, cacheRows: 3, restarts: true},
+		{name: "changelog/index", unit: 100_000, cacheRows: 40, restarts: true, legacy: true},
 		{name: "buckets", appendOnly: true, unit: 100_000},
 		{name: "buckets/small-cache", appendOnly: true, unit: 100_000, cacheRows: 3, restarts: true},
 		{name: "buckets/whole-then-not", appendOnly: true, unit: 100_000, cacheRows: 40, restarts: true},
@@ -250,6 +254,12 @@ func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int
 			if w > wm[side] {
 				wm[side] = w
 			}
+		} else if i := retractable(rng, accepted, side, wm, unit); !appendOnly && i >= 0 {
+			row := accepted[i].row
+			accepted = append(accepted[:i], accepted[i+1:]...)
+			cb := NewChunkBuilder(ts[side])
+			cb.Append(Delete, row)
+			msg = Message{Chunk: cb.Build()}
 		} else {
 			clock += int64(rng.Intn(3))
 			at := clock - int64(rng.Intn(12))
@@ -313,6 +323,27 @@ func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int
 	if j.cache[0].rows+j.cache[1].rows != 0 {
 		t.Fatalf("seed %d: %d expired rows still cached", seed, j.cache[0].rows+j.cache[1].rows)
 	}
+}
+
+// retractable picks, one time in four, an accepted row of side that the
+// join still holds (neither late on its side nor expired by the other
+// side's watermark), or returns -1.
+func retractable(rng *rand.Rand, accepted []sideChange, side int, wm [2]int64, unit int64) int {
+	if rng.Intn(4) != 0 {
+		return -1
+	}
+	delta := [2]int64{10 * unit, 0}
+	var ok []int
+	for i, c := range accepted {
+		t, timed := c.row[2].(types.DTimestamp)
+		if c.side == side && timed && int64(t) >= wm[side] && int64(t)+delta[side] >= wm[1-side] {
+			ok = append(ok, i)
+		}
+	}
+	if len(ok) == 0 {
+		return -1
+	}
+	return ok[rng.Intn(len(ok))]
 }
 
 // betweenExpr is right.ts BETWEEN left.ts AND left.ts + 10 ticks over

@@ -128,23 +128,15 @@ func joinText(j *JoinInput) string {
 	case j.Temporal:
 		s += " [state: right rows]"
 	case expiring:
-		// An append-only side whose rows expire keeps them in buckets of
-		// expiry time; any other expiring side needs an expiry index.
+		// A side whose rows expire keeps them in buckets of expiry time
+		// (sides stored before buckets keep an expiry index).
 		state := [2]string{"left rows", "right rows"}
-		index := false
 		for side, x := range j.Expire {
-			switch {
-			case x != nil && j.AppendOnly[side]:
+			if x != nil {
 				state[side] += " in expiry buckets"
-			case x != nil:
-				index = true
 			}
 		}
-		s += " [state: " + state[0] + ", " + state[1]
-		if index {
-			s += ", expiry index"
-		}
-		s += "]"
+		s += " [state: " + state[0] + ", " + state[1] + "]"
 	default:
 		s += " [state: left rows, right rows]"
 	}
