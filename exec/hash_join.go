@@ -75,6 +75,8 @@ type HashJoin struct {
 	condCols      [2][]int
 	condColsKnown bool
 	condBuf       []types.Datum
+	pairBuf       []types.Datum
+	encBuf        []byte
 	// expiredTo is, per side, the expiry index position below which
 	// every entry is gone (nil: unknown since the start).
 	expiredTo [2][]byte
@@ -192,10 +194,13 @@ type joinEntry struct {
 	row    []types.Datum
 }
 
+// encodeEntry encodes e's state value into a buffer reused from call to
+// call (the store copies what it is given).
 func (j *HashJoin) encodeEntry(e *joinEntry, side int) []byte {
-	v := binary.AppendVarint(nil, e.count)
+	v := binary.AppendVarint(j.encBuf[:0], e.count)
 	v = binary.AppendVarint(v, e.degree)
-	return types.AppendRow(v, j.Types[side], e.row)
+	j.encBuf = types.AppendRow(v, j.Types[side], e.row)
+	return j.encBuf
 }
 
 func (j *HashJoin) decodeEntry(k, v []byte, side int) (joinEntry, error) {
@@ -362,7 +367,10 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 		return err
 	}
 	var degree int64
-	var buf []types.Datum
+	// Joined rows are laid out in a buffer reused from call to call: the
+	// output builder copies them.
+	buf := j.pairBuf
+	defer func() { j.pairBuf = buf }()
 	other := 1 - side
 	track := j.needsDegree(other)
 	semi := j.Kind == JoinSemi || j.Kind == JoinAnti
