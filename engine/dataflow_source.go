@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/weir-db/weir/exec"
 	"github.com/weir-db/weir/sql"
 	wlog "github.com/weir-db/weir/storage/log"
@@ -30,6 +31,9 @@ type flowSource struct {
 	// decoded as NULLs. keepAll is set once some scan reads them all.
 	keep    []bool
 	keepAll bool
+	// rowBytes is, per variable-width column, the bytes of values a row
+	// held on average in the last chunk: what the next one reserves.
+	rowBytes []int
 
 	committed []int64 // guarded by the dataflow's mu
 }
@@ -207,22 +211,68 @@ const readBlockBytes = 64 << 10
 // chunk lays out rows as a chunk, decoding them straight into its
 // columns, and feeds their event times to the tracker.
 func (fs *flowSource) chunk(rows []sourceRow, now int64) (*exec.Chunk, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
 	cb := exec.NewChunkBuilder(fs.types)
-	for _, r := range rows {
+	if err := cb.AppendEncoded(rows[0].op, rows[0].raw, fs.keep); err != nil {
+		return nil, err
+	}
+	data := make([]int, len(fs.rowBytes))
+	for i, n := range fs.rowBytes {
+		data[i] = n * len(rows) * 9 / 8
+	}
+	cb.Reserve(len(rows)-1, data)
+	for _, r := range rows[1:] {
 		if err := cb.AppendEncoded(r.op, r.raw, fs.keep); err != nil {
 			return nil, err
 		}
-		if fs.tracker != nil {
-			ts, err := types.DecodeColumn(r.raw, fs.types, fs.obj.WatermarkCol)
-			if err != nil {
-				return nil, err
-			}
-			if ts != nil {
-				fs.tracker.Observe(r.p, int64(ts.(types.DTimestamp)), now)
+	}
+	c := cb.Build()
+	fs.noteRowBytes(c)
+	if fs.tracker == nil {
+		return c, nil
+	}
+	wc := fs.obj.WatermarkCol
+	if fs.keep == nil || fs.keep[wc] {
+		// The event times were decoded into their column.
+		col, ok := c.Rec.Column(wc).(*array.Timestamp)
+		if !ok {
+			return nil, types.Errorf(types.CodeInternalError, "source %s: watermark column %d is not a timestamp column", fs.obj.Name, wc)
+		}
+		for i, r := range rows {
+			if col.IsValid(i) {
+				fs.tracker.Observe(r.p, int64(col.Value(i)), now)
 			}
 		}
+		return c, nil
 	}
-	return cb.Build(), nil
+	for _, r := range rows {
+		ts, err := types.DecodeColumn(r.raw, fs.types, wc)
+		if err != nil {
+			return nil, err
+		}
+		if ts != nil {
+			fs.tracker.Observe(r.p, int64(ts.(types.DTimestamp)), now)
+		}
+	}
+	return c, nil
+}
+
+// noteRowBytes records the average bytes per row of c's variable-width
+// columns, for the next chunk to reserve.
+func (fs *flowSource) noteRowBytes(c *exec.Chunk) {
+	if fs.rowBytes == nil {
+		fs.rowBytes = make([]int, len(fs.types))
+	}
+	for i := range fs.types {
+		switch a := c.Rec.Column(i).(type) {
+		case *array.String:
+			fs.rowBytes[i] = len(a.ValueBytes()) / a.Len()
+		case *array.Binary:
+			fs.rowBytes[i] = len(a.ValueBytes()) / a.Len()
+		}
+	}
 }
 
 // stage writes the source's positions and event times into the epoch's

@@ -114,6 +114,27 @@ func (cb *ChunkBuilder) AppendEncoded(op Op, buf []byte, keep []bool) error {
 	return nil
 }
 
+// Reserve makes room for rows more rows, and for data[i] more bytes of
+// values in each variable-width column i (data may be nil), so appending
+// them does not grow the buffers step by step.
+func (cb *ChunkBuilder) Reserve(rows int, data []int) {
+	for i := range cb.types {
+		if cb.skip != nil && cb.skip[i] {
+			continue
+		}
+		b := cb.b.Field(i)
+		b.Reserve(rows)
+		if i < len(data) && data[i] > 0 {
+			switch bb := b.(type) {
+			case *array.StringBuilder:
+				bb.ReserveData(data[i])
+			case *array.BinaryBuilder:
+				bb.ReserveData(data[i])
+			}
+		}
+	}
+}
+
 // Len is the number of rows appended since the last Build.
 func (cb *ChunkBuilder) Len() int { return len(cb.ops) }
 
