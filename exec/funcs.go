@@ -187,7 +187,7 @@ var scalarImpls = map[string]scalarImpl{
 		if !re.mayMatch(s) {
 			return nil, nil
 		}
-		loc := re.FindStringSubmatchIndex(s)
+		loc := re.findSubmatchIndex(s)
 		switch {
 		case loc == nil:
 			return nil, nil
@@ -208,7 +208,7 @@ var scalarImpls = map[string]scalarImpl{
 			return nil, err
 		}
 		s := a[0].(string)
-		return re.mayMatch(s) && re.MatchString(s), nil
+		return re.mayMatch(s) && re.matchString(s), nil
 	},
 	"regexp_replace": func(a []types.Datum, _ types.Type) (types.Datum, error) {
 		flags := ""
@@ -224,7 +224,7 @@ var scalarImpls = map[string]scalarImpl{
 			return re.ReplaceAllString(a[0].(string), repl), nil
 		}
 		s := a[0].(string)
-		loc := re.FindStringSubmatchIndex(s)
+		loc := re.findSubmatchIndex(s)
 		if loc == nil {
 			return s, nil
 		}
@@ -430,7 +430,25 @@ var (
 // match, which strings.Contains tells far faster than the matcher.
 type pgRegexp struct {
 	*regexp.Regexp
-	must string
+	must   string
+	window *regexpWindow
+}
+
+// findSubmatchIndex is FindStringSubmatchIndex, searching only where a
+// match can start.
+func (r *pgRegexp) findSubmatchIndex(s string) []int {
+	if r.window != nil {
+		return r.window.findSubmatchIndex(r.Regexp, s)
+	}
+	return r.FindStringSubmatchIndex(s)
+}
+
+// matchString is MatchString, searching only where a match can start.
+func (r *pgRegexp) matchString(s string) bool {
+	if r.window != nil {
+		return r.window.matchString(r.Regexp, s)
+	}
+	return r.MatchString(s)
 }
 
 // mayMatch reports whether s can match at all.
@@ -457,6 +475,7 @@ func compileRegexp(pattern, flags string) (*pgRegexp, error) {
 	if tree, err := syntax.Parse(p, syntax.Perl); err == nil {
 		r.must = requiredLiteral(tree.Simplify())
 	}
+	r.window = newRegexpWindow(p)
 	if len(regexpCache) > 1024 {
 		regexpCache = map[string]*pgRegexp{}
 	}
