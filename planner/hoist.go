@@ -79,7 +79,10 @@ func edgeInto(p *Plan, i int) Emits {
 }
 
 // sharedExprs lists the expensive expressions cond always evaluates that
-// one of exprs also uses, outermost first, without repeats.
+// one of exprs also uses, outermost first, without repeats, and those it
+// may evaluate that can raise no error: computing one for every row
+// changes no outcome (q21's lower(channel), in an OR of its filter and in
+// four CASE branches of its projection).
 func sharedExprs(cond sql.Expr, exprs []sql.Expr) []sql.Expr {
 	var out []sql.Expr
 	var visit func(e sql.Expr, always bool)
@@ -93,7 +96,7 @@ func sharedExprs(cond sql.Expr, exprs []sql.Expr) []sql.Expr {
 				}
 				return
 			}
-			if always && hoistable[x.Func] && usedIn(x, exprs) && !usedIn(x, out) {
+			if (always && hoistable[x.Func] || neverFails[x.Func]) && usedIn(x, exprs) && !usedIn(x, out) {
 				out = append(out, x)
 				return
 			}
@@ -126,6 +129,12 @@ func usedIn(e sql.Expr, exprs []sql.Expr) bool {
 		})
 	}
 	return found
+}
+
+// neverFails lists hoistable functions that raise no error on any
+// arguments of their types.
+var neverFails = map[string]bool{
+	"lower": true, "upper": true, "md5": true, "initcap": true, "replace": true, "strpos": true,
 }
 
 // hoistable lists deterministic functions worth computing once.
