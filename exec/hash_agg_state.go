@@ -228,6 +228,15 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 	if h.hot.values == nil || len(h.hot.values) >= h.cacheLimit() {
 		h.hot.values = map[string]int64{}
 	}
+	if h.AppendOnlyInput && before > 0 {
+		// Over append-only input a value is never retracted, so only
+		// whether it is present matters (its multisets serve DISTINCT
+		// alone): the stored count is left as it is, with no write.
+		if !cached {
+			h.hot.values[string(k)] = before
+		}
+		return before, after, nil
+	}
 	h.hot.values[string(k)] = after
 	if after == 0 {
 		return before, 0, h.State.Store.Delete(h.ValuesID, k)
