@@ -96,7 +96,7 @@ func sharedExprs(cond sql.Expr, exprs []sql.Expr) []sql.Expr {
 				}
 				return
 			}
-			if (always && hoistable[x.Func] || neverFails[x.Func]) && usedIn(x, exprs) && !usedIn(x, out) {
+			if (always && hoistable[x.Func] || cannotFail(x)) && usedIn(x, exprs) && !usedIn(x, out) {
 				out = append(out, x)
 				return
 			}
@@ -129,6 +129,26 @@ func usedIn(e sql.Expr, exprs []sql.Expr) bool {
 		})
 	}
 	return found
+}
+
+// cannotFail reports whether evaluating e can raise no error: a call of
+// a neverFails function whose arguments are columns, constants or such
+// calls (lower(1/x) can fail in its argument).
+func cannotFail(e sql.Expr) bool {
+	c, ok := e.(*sql.Call)
+	if !ok || !neverFails[c.Func] {
+		return false
+	}
+	for _, a := range c.Args {
+		switch a.(type) {
+		case *sql.ColRef, *sql.Const:
+		default:
+			if !cannotFail(a) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // neverFails lists hoistable functions that raise no error on any
