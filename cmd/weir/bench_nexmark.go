@@ -100,7 +100,7 @@ func benchNexmark(args []string) error {
 	if !*asJSON {
 		printNexmarkHeader(os.Stdout, opts)
 		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "query\tevents\twall s\tevents/s\tCPU s\tevents/s/core\tbaseline/s/core\tratio\tpeak RSS MiB\tstate MB\trows\t")
+		fmt.Fprintln(tw, "query\tevents\twall s\tevents/s\tCPU s\tof which sys\tfaults k\tevents/s/core\tbaseline/s/core\tratio\tpeak RSS MiB\tstate MB\trows\t")
 		for _, r := range results {
 			r.row(tw)
 		}
@@ -108,6 +108,7 @@ func benchNexmark(args []string) error {
 	}
 	if !*asJSON {
 		fmt.Println("\nevents/s/core = events / CPU seconds of the whole process (getrusage user+sys); ratio = Weir's events/s/core / the baseline's.")
+		fmt.Println("faults k = thousands of minor page faults (first touches of fresh memory) in the timed part.")
 		fmt.Println("peak RSS is the process's VmHWM, reset before each query's timed part (process-wide: Pebble, the log, the Go heap).")
 		fmt.Println("state MB = operator state + the view's rows in Pebble (keys + values), from weir_catalog.view_operators.")
 	}
@@ -140,6 +141,8 @@ type nexmarkBenchResult struct {
 	viaLog     bool
 	wall       time.Duration
 	cpu        float64 // seconds, process-wide
+	sys        float64 // of which in the kernel
+	faults     int64   // minor page faults (first touches of fresh memory)
 	peakRSS    float64 // MiB
 	stateBytes int64   // operator state and view rows
 	viewBytes  int64   // of which the view's rows
@@ -179,6 +182,8 @@ func (r *nexmarkBenchResult) json() map[string]any {
 		"wall_seconds":                     round3(r.wall.Seconds()),
 		"events_per_sec":                   round2(r.eventsPerSec()),
 		"cpu_seconds":                      round3(r.cpu),
+		"system_cpu_seconds":               round3(r.sys),
+		"minor_page_faults":                r.faults,
 		"events_per_sec_per_core":          round2(r.perCore()),
 		"baseline_events_per_sec_per_core": round2(r.basePerCore()),
 		"baseline_ratio":                   round3(r.ratio()),
@@ -207,8 +212,8 @@ func (r *nexmarkBenchResult) row(w io.Writer) {
 	default:
 		rows += fmt.Sprintf(" MISMATCH: baseline %d", r.baseRows)
 	}
-	fmt.Fprintf(w, "%s\t%d\t%.2f\t%.0f\t%.2f\t%.0f\t%.0f\t%.3f\t%.1f\t%.1f\t%s\t\n",
-		r.query, r.events, r.wall.Seconds(), r.eventsPerSec(), r.cpu, r.perCore(), r.basePerCore(), r.ratio(),
+	fmt.Fprintf(w, "%s\t%d\t%.2f\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.0f\t%.3f\t%.1f\t%.1f\t%s\t\n",
+		r.query, r.events, r.wall.Seconds(), r.eventsPerSec(), r.cpu, r.sys, r.faults/1000, r.perCore(), r.basePerCore(), r.ratio(),
 		r.peakRSS, float64(r.stateBytes)/1e6, rows)
 }
 
@@ -288,9 +293,11 @@ func runNexmarkView(ctx context.Context, q *benchQuery, o nexmarkBenchOptions, r
 			return err
 		}
 	}
-	cpu0, t0 := cpuSeconds(), time.Now()
+	u0, t0 := processUsage(), time.Now()
 	err = run(timed)
-	r.wall, r.cpu = time.Since(t0), cpuSeconds()-cpu0
+	r.wall = time.Since(t0)
+	u := processUsage()
+	r.cpu, r.sys, r.faults = u.cpu-u0.cpu, u.sys-u0.sys, u.faults-u0.faults
 	if o.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -376,12 +383,24 @@ func runNexmarkBaseline(q string, o nexmarkBenchOptions, r *nexmarkBenchResult) 
 }
 
 // cpuSeconds is the process's user + system CPU time so far.
-func cpuSeconds() float64 {
+func cpuSeconds() float64 { return processUsage().cpu }
+
+// usage is the process's resource use so far.
+type usage struct {
+	cpu, sys float64 // seconds: user + system, and system alone
+	faults   int64   // minor page faults
+}
+
+func processUsage() usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return usage{}
 	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+	return usage{
+		cpu:    float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9,
+		sys:    float64(ru.Stime.Nano()) / 1e9,
+		faults: ru.Minflt,
+	}
 }
 
 // resetPeakRSS resets the process's VmHWM to its current RSS (Linux's
