@@ -34,6 +34,11 @@ type flowSource struct {
 	// rowBytes is, per variable-width column, the bytes of values a row
 	// held on average in the last chunk: what the next one reserves.
 	rowBytes []int
+	// rowBuf and blocks are the last read's rows and value blocks, filled
+	// again by the next read: an epoch is done with its rows (decoded
+	// into chunks, which copy the values) before the loop reads again.
+	rowBuf []sourceRow
+	blocks [][]byte
 
 	committed []int64 // guarded by the dataflow's mu
 }
@@ -139,10 +144,12 @@ type sourceRow struct {
 // partition; nil: none), and returns them with the positions after them.
 func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) ([]sourceRow, []int64, error) {
 	next := append([]int64(nil), fs.offsets...)
-	var rows []sourceRow
+	rows := fs.rowBuf[:0]
+	defer func() { fs.rowBuf = rows[:0] }()
 	// Values are copied into shared blocks: one allocation per block,
-	// not one per row.
+	// not one per row, and none once the blocks of earlier reads suffice.
 	var block []byte
+	used := 0 // of fs.blocks
 	for p := range next {
 		if single && len(rows) > 0 {
 			break
@@ -182,11 +189,21 @@ func (fs *flowSource) read(f *dataflow, budget int, single bool, limit []int64) 
 				}
 			}
 			if cap(block)-len(block) < len(v) {
-				block = make([]byte, 0, max(readBlockBytes, len(v)))
+				switch {
+				case len(v) > readBlockBytes:
+					block = make([]byte, 0, len(v))
+				case used < len(fs.blocks):
+					block = fs.blocks[used][:0]
+					used++
+				default:
+					block = make([]byte, 0, readBlockBytes)
+					fs.blocks = append(fs.blocks, block)
+					used++
+				}
 			}
 			at := len(block)
 			block = append(block, v...)
-			if rows == nil {
+			if cap(rows) == 0 {
 				rows = make([]sourceRow, 0, 256)
 			}
 			rows = append(rows, sourceRow{p: p, op: op, raw: block[at:len(block):len(block)], ts: r.Timestamp, off: off})

@@ -158,7 +158,7 @@ func (cb *ChunkBuilder) buildSkipping() *Chunk {
 	cols := make([]arrow.Array, len(cb.types))
 	for i := range cols {
 		if cb.skip[i] {
-			cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, cb.types[i].ArrowType(), n)
+			cols[i] = nullColumn(cb.types[i].ArrowType(), n)
 		} else {
 			cols[i] = cb.b.Field(i).NewArray()
 		}

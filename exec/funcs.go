@@ -8,6 +8,7 @@ import (
 	"regexp/syntax"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -423,7 +424,16 @@ func substr(a []types.Datum, _ types.Type) (types.Datum, error) {
 var (
 	regexpMu    sync.Mutex
 	regexpCache = map[string]*pgRegexp{}
+	// regexpLast is the last pattern compileRegexp returned. A query
+	// applies one constant pattern to every row, so this answers nearly
+	// every call without building a key or taking the lock.
+	regexpLast atomic.Pointer[regexpEntry]
 )
+
+type regexpEntry struct {
+	pattern, flags string
+	re             *pgRegexp
+}
 
 // pgRegexp is a compiled regular expression with a literal that every
 // match contains (when one can be found): a string without it cannot
@@ -457,10 +467,14 @@ func (r *pgRegexp) mayMatch(s string) bool { return r.must == "" || strings.Cont
 // compileRegexp compiles a PostgreSQL regular expression (Go's RE2 syntax
 // covers the common subset); flags "i" makes it case-insensitive.
 func compileRegexp(pattern, flags string) (*pgRegexp, error) {
+	if e := regexpLast.Load(); e != nil && e.pattern == pattern && e.flags == flags {
+		return e.re, nil
+	}
 	key := flags + "\x00" + pattern
 	regexpMu.Lock()
 	defer regexpMu.Unlock()
 	if re, ok := regexpCache[key]; ok {
+		regexpLast.Store(&regexpEntry{pattern: pattern, flags: flags, re: re})
 		return re, nil
 	}
 	p := pattern
@@ -480,6 +494,7 @@ func compileRegexp(pattern, flags string) (*pgRegexp, error) {
 		regexpCache = map[string]*pgRegexp{}
 	}
 	regexpCache[key] = r
+	regexpLast.Store(&regexpEntry{pattern: pattern, flags: flags, re: r})
 	return r, nil
 }
 

@@ -42,7 +42,7 @@ func Take(c *Chunk, idx []int) *Chunk {
 func takeArray(arr arrow.Array, idx []int) arrow.Array {
 	if arr.NullN() == arr.Len() {
 		// A column the query does not read travels as NULLs.
-		return array.MakeArrayOfNull(memory.DefaultAllocator, arr.DataType(), len(idx))
+		return nullColumn(arr.DataType(), len(idx))
 	}
 	b := array.NewBuilder(memory.DefaultAllocator, arr.DataType())
 	defer b.Release()

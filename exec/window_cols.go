@@ -74,7 +74,7 @@ func concatChunks(cs []*Chunk) (*Chunk, error) {
 		}
 		if nulls {
 			// A column the query does not read travels as NULLs.
-			cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, parts[0].DataType(), len(ops))
+			cols[i] = nullColumn(parts[0].DataType(), len(ops))
 			continue
 		}
 		a, err := array.Concatenate(parts, memory.DefaultAllocator)
