@@ -66,6 +66,14 @@ type ChunkBuilder struct {
 	// given to the decoder for them are nil.
 	skip     []bool
 	encoders []array.Builder
+	// nulls counts, per column, the NULLs Append has seen while the
+	// column held nothing else: they are appended only when a value
+	// arrives, and a column that stays NULL is made at Build from a
+	// shared all-NULL array. -1: the column's builder holds its rows.
+	// Unread columns travel as NULLs through joins and projections, so
+	// most of a wide row's columns never fill a buffer.
+	nulls []int
+	hint  int // rows a column's builder reserves when it starts to fill
 }
 
 // NewChunkBuilder makes a builder for rows of the given types.
@@ -79,13 +87,55 @@ func NewChunkBuilder(ts []types.Type) *ChunkBuilder {
 
 // Append adds one row with its op.
 func (cb *ChunkBuilder) Append(op Op, row []types.Datum) {
+	if cb.nulls == nil {
+		cb.nulls = make([]int, len(cb.types))
+		if len(cb.ops) > 0 {
+			cb.fill() // rows came through AppendEncoded
+		}
+	}
 	for j, t := range cb.types {
 		if cb.skip != nil && cb.skip[j] {
 			continue // NULL at Build, like the encoded rows' column
 		}
+		if cb.nulls[j] >= 0 {
+			if row[j] == nil {
+				cb.nulls[j]++
+				continue
+			}
+			cb.startColumn(j)
+		}
 		types.AppendDatum(cb.b.Field(j), t, row[j])
 	}
 	cb.ops = append(cb.ops, op)
+}
+
+// ReserveRows says about how many rows the chunk will hold: a column's
+// builder reserves that many when it starts to fill.
+func (cb *ChunkBuilder) ReserveRows(n int) {
+	cb.hint = n
+	if cap(cb.ops) < n {
+		cb.ops = append(make([]Op, 0, n), cb.ops...)
+	}
+}
+
+// startColumn makes column j's builder hold its rows: the NULLs Append
+// held back, then room for the rest.
+func (cb *ChunkBuilder) startColumn(j int) {
+	b := cb.b.Field(j)
+	if cb.hint > cb.nulls[j] {
+		b.Reserve(cb.hint)
+	}
+	b.AppendNulls(cb.nulls[j])
+	cb.nulls[j] = -1
+}
+
+// fill starts every column Append has held back.
+func (cb *ChunkBuilder) fill() {
+	for j, n := range cb.nulls {
+		if n >= 0 && (cb.skip == nil || !cb.skip[j]) {
+			cb.startColumn(j)
+		}
+	}
 }
 
 // AppendEncoded adds one row from its value encoding (types.AppendRow's)
@@ -93,6 +143,9 @@ func (cb *ChunkBuilder) Append(op Op, row []types.Datum) {
 // than the chunk, which are ignored. Columns keep does not mark (when it
 // is not nil) are left NULL.
 func (cb *ChunkBuilder) AppendEncoded(op Op, buf []byte, keep []bool) error {
+	if cb.nulls != nil {
+		cb.fill()
+	}
 	if keep != nil && cb.encoders == nil && len(cb.ops) == 0 {
 		cb.skip = make([]bool, len(keep))
 		cb.encoders = make([]array.Builder, len(keep))
@@ -144,20 +197,15 @@ func (cb *ChunkBuilder) Build() *Chunk {
 	if len(cb.ops) == 0 {
 		return nil
 	}
-	if cb.skip != nil {
-		return cb.buildSkipping()
+	if cb.skip == nil && !cb.heldBack() {
+		c := &Chunk{Types: cb.types, Rec: cb.b.NewRecord(), Ops: cb.ops}
+		cb.ops, cb.nulls = nil, nil
+		return c
 	}
-	c := &Chunk{Types: cb.types, Rec: cb.b.NewRecord(), Ops: cb.ops}
-	cb.ops = nil
-	return c
-}
-
-// buildSkipping is Build when AppendEncoded left columns out.
-func (cb *ChunkBuilder) buildSkipping() *Chunk {
 	n := len(cb.ops)
 	cols := make([]arrow.Array, len(cb.types))
 	for i := range cols {
-		if cb.skip[i] {
+		if cb.skip != nil && cb.skip[i] || cb.nulls != nil && cb.nulls[i] >= 0 {
 			cols[i] = nullColumn(cb.types[i].ArrowType(), n)
 		} else {
 			cols[i] = cb.b.Field(i).NewArray()
@@ -168,8 +216,18 @@ func (cb *ChunkBuilder) buildSkipping() *Chunk {
 		a.Release()
 	}
 	c := &Chunk{Types: cb.types, Rec: rec, Ops: cb.ops}
-	cb.ops, cb.skip, cb.encoders = nil, nil, nil
+	cb.ops, cb.skip, cb.encoders, cb.nulls = nil, nil, nil, nil
 	return c
+}
+
+// heldBack reports whether some column holds only NULLs Append held back.
+func (cb *ChunkBuilder) heldBack() bool {
+	for _, n := range cb.nulls {
+		if n >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func itoa(i int) string {

@@ -160,6 +160,7 @@ func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
 	}
 	c := m.Chunk
 	out := NewChunkBuilder(j.outTypes())
+	out.ReserveRows(c.Len()) // a row matches about one row, in most joins
 	row := make([]types.Datum, 0, len(c.Types))
 	for i := 0; i < c.Len(); i++ {
 		row = c.Row(i, row)
