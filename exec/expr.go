@@ -218,6 +218,11 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		}
 		return nil, nil
 	}
+	if impl, ok := scalarImpls[e.Func]; ok {
+		return e.callImpl(impl, row)
+	}
+	// The functions below read at most two arguments, from a buffer on
+	// the stack: nothing they are passed to keeps it.
 	var argBuf [4]types.Datum
 	args := argBuf[:0]
 	if len(e.Args) > len(argBuf) {
@@ -253,9 +258,6 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		if args[i] == nil {
 			return nil, nil
 		}
-	}
-	if impl, ok := scalarImpls[e.Func]; ok {
-		return impl(args, e.T)
 	}
 	switch e.Func {
 	case "not":
@@ -329,6 +331,26 @@ func (e *Call) EvalRow(row []types.Datum) (types.Datum, error) {
 		}
 	}
 	return nil, types.Errorf(types.CodeUndefinedFunction, "function %s is not implemented for %T", e.Func, x)
+}
+
+// callImpl evaluates a call of a function of scalarImpls, which are
+// strict: NULL in, NULL out. Its arguments are a slice of their own,
+// since impl may keep it.
+func (e *Call) callImpl(impl scalarImpl, row []types.Datum) (types.Datum, error) {
+	args := make([]types.Datum, len(e.Args))
+	for i, a := range e.Args {
+		v, err := a.EvalRow(row)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	for _, v := range args {
+		if v == nil {
+			return nil, nil
+		}
+	}
+	return impl(args, e.T)
 }
 
 // evalLogic is SQL's three-valued AND/OR.
