@@ -25,6 +25,10 @@ type hotState struct {
 	values map[string]int64
 	// absent tells keys certainly not in the value multisets.
 	absent absentFilter
+	// newGroups tells group keys certainly not in the groups table, so a
+	// new group (most of them, for keys like q4's auctions) is known
+	// absent without a read. Windowed groups have the window index.
+	newGroups absentFilter
 }
 
 // defaultCacheGroups bounds the group cache when CacheGroups is 0.

@@ -101,6 +101,14 @@ func (h *HashAgg) group(key []byte) (*groupState, error) {
 				return nil, nil
 			}
 		}
+	} else {
+		f := &h.hot.newGroups
+		if err := f.ready(h.scanGroups); err != nil {
+			return nil, err
+		}
+		if !f.mayHold(key) {
+			return nil, nil
+		}
 	}
 	v, err := h.State.Store.Get(h.GroupsID, key)
 	switch {
@@ -109,7 +117,7 @@ func (h *HashAgg) group(key []byte) (*groupState, error) {
 	case err != nil:
 		return nil, err
 	}
-	g := &groupState{key: append([]byte(nil), key...), indexed: h.hot.indexed}
+	g := &groupState{key: append([]byte(nil), key...), indexed: h.hot.indexed, stored: true}
 	if err := h.decodeGroup(g, v); err != nil {
 		return nil, err
 	}
@@ -141,6 +149,7 @@ func (h *HashAgg) save(g *groupState) error {
 			h.indexRemove(g.key)
 			g.indexed = false
 		}
+		g.stored = false
 		return h.State.Store.Delete(h.GroupsID, g.key)
 	}
 	row := append([]types.Datum(nil), g.vals...)
@@ -153,7 +162,20 @@ func (h *HashAgg) save(g *groupState) error {
 		h.indexAdd(g.key)
 		g.indexed = true
 	}
-	return h.State.Store.Set(h.GroupsID, g.key, types.AppendRow(nil, h.accTypes(), row))
+	if err := h.State.Store.Set(h.GroupsID, g.key, types.AppendRow(nil, h.accTypes(), row)); err != nil {
+		return err
+	}
+	if g.stored || h.WindowGroup >= 0 {
+		return nil
+	}
+	g.stored = true
+	return h.hot.newGroups.note(g.key, h.scanGroups)
+}
+
+// scanGroups passes every key of the groups table (with its counters:
+// a key too many only costs a read).
+func (h *HashAgg) scanGroups(fn func(k, v []byte) error) error {
+	return h.State.Store.Scan(h.GroupsID, nil, fn)
 }
 
 func addAcc(acc, v types.Datum, sign int64, t types.Type) (types.Datum, error) {
