@@ -143,6 +143,14 @@ func parseFloat(t Type, s string) (Datum, error) {
 // ParseDecimal reads a numeric literal, keeping the scale it is written
 // with ("1.50" has scale 2).
 func ParseDecimal(s string) (Decimal, error) {
+	if d, ok := parseShortDecimal(s); ok {
+		return d, nil
+	}
+	return parseDecimal(s)
+}
+
+// parseDecimal is ParseDecimal for every form.
+func parseDecimal(s string) (Decimal, error) {
 	str := strings.TrimSpace(s)
 	mant, exp := str, 0
 	if i := strings.IndexAny(str, "eE"); i >= 0 {
@@ -184,6 +192,41 @@ func ParseDecimal(s string) (Decimal, error) {
 		coef = coef.Negate()
 	}
 	return Decimal{Coef: coef, Scale: scale}, nil
+}
+
+// parseShortDecimal parses the plain form decimals are stored and
+// exchanged in, [-]digits[.digits] with at most 18 digits, without
+// allocating: numeric columns travel as text, so every value read from
+// a chunk is parsed. ok is false for any other form, which ParseDecimal
+// takes the long way.
+func parseShortDecimal(s string) (d Decimal, ok bool) {
+	i, neg := 0, false
+	if len(s) > 0 && s[0] == '-' {
+		i, neg = 1, true
+	}
+	var v int64
+	digits, scale, point := 0, int32(0), false
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			v = v*10 + int64(c-'0')
+			digits++
+			if point {
+				scale++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return Decimal{}, false
+		}
+	}
+	if digits == 0 || digits > 18 {
+		return Decimal{}, false
+	}
+	if neg {
+		v = -v
+	}
+	return Decimal{Coef: decimal128.FromI64(v), Scale: scale}, true
 }
 
 // FitNumeric rounds d to t's scale and checks t's precision.
