@@ -143,13 +143,24 @@ func (h *HashAgg) indexHas(key []byte) bool {
 	return has
 }
 
-// windowKeys lists a window's group keys in key order.
-func (h *HashAgg) windowKeys(w int64) []string {
+// windowKeys lists a window's group keys, in key order when ordered.
+func (h *HashAgg) windowKeys(w int64, ordered bool) []string {
 	set := h.hot.windows[w]
 	keys := make([]string, 0, len(set))
 	for k := range set {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	if ordered {
+		sort.Strings(keys)
+	}
 	return keys
+}
+
+// indexDropWindow forgets window w and its groups.
+func (h *HashAgg) indexDropWindow(w int64) {
+	delete(h.hot.windows, w)
+	i := sort.Search(len(h.hot.order), func(i int) bool { return h.hot.order[i] >= w })
+	if i < len(h.hot.order) && h.hot.order[i] == w {
+		h.hot.order = append(h.hot.order[:i], h.hot.order[i+1:]...)
+	}
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 
+	"github.com/weir-db/weir/storage/encoding"
 	"github.com/weir-db/weir/types"
 )
 
@@ -44,30 +45,32 @@ func (h *HashAgg) onWatermark(wm int64) ([]Message, error) {
 		if !closing && !expired {
 			continue
 		}
-		for _, k := range h.windowKeys(w) {
+		keys := h.windowKeys(w, closing)
+		for _, k := range keys {
+			if !closing {
+				break // only expiring: no row to emit
+			}
 			key := []byte(k)
-			if closing {
-				g, err := h.group(key)
-				if err != nil {
+			g, err := h.group(key)
+			if err != nil {
+				return nil, err
+			}
+			var prov []types.Datum
+			if h.EarlyFire {
+				if prov, err = h.provisional(key); err != nil {
 					return nil, err
 				}
-				var prov []types.Datum
-				if h.EarlyFire {
-					if prov, err = h.provisional(key); err != nil {
-						return nil, err
-					}
-					if err := h.State.Store.Delete(h.ValuesID, provisionalKey(key)); err != nil {
-						return nil, err
-					}
-				}
-				if g != nil && g.count > 0 {
-					emitDiff(cb, prov, h.output(g))
+				if err := h.State.Store.Delete(h.ValuesID, provisionalKey(key)); err != nil {
+					return nil, err
 				}
 			}
-			if expired {
-				if err := h.purge(key); err != nil {
-					return nil, err
-				}
+			if g != nil && g.count > 0 {
+				emitDiff(cb, prov, h.output(g))
+			}
+		}
+		if expired {
+			if err := h.purgeWindow(w, keys); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -78,13 +81,42 @@ func (h *HashAgg) onWatermark(wm int64) ([]Message, error) {
 	return append(out, fwd), nil
 }
 
-// purge removes a group and everything kept for it.
-func (h *HashAgg) purge(key []byte) error {
-	h.uncache(key)
-	h.indexRemove(key)
-	if err := h.State.Store.Delete(h.GroupsID, key); err != nil {
-		return err
+// purgeWindow removes an expired window's groups (keys) and everything
+// kept for them. A group key starts with its window, so one range
+// deletion removes the window's groups.
+func (h *HashAgg) purgeWindow(w int64, keys []string) error {
+	if len(keys) == 0 {
+		return nil
 	}
+	_, _, _, _, rest, err := encoding.Decode([]byte(keys[0]))
+	if err != nil {
+		return types.Errorf(types.CodeDataCorrupted, "aggregate state: corrupt group key: %v", err)
+	}
+	prefix := []byte(keys[0][:len(keys[0])-len(rest)])
+	end := encoding.PrefixEnd(prefix)
+	for _, k := range keys {
+		if g := h.hot.groups[k]; g != nil {
+			g.cached = false
+			delete(h.hot.groups, k)
+		}
+		if end == nil {
+			if err := h.State.Store.Delete(h.GroupsID, []byte(k)); err != nil {
+				return err
+			}
+		}
+		if err := h.purgeValues([]byte(k)); err != nil {
+			return err
+		}
+	}
+	h.indexDropWindow(w)
+	if end == nil {
+		return nil
+	}
+	return h.State.Store.DeleteRange(h.GroupsID, prefix, end)
+}
+
+// purgeValues removes what ValuesID keeps for a group.
+func (h *HashAgg) purgeValues(key []byte) error {
 	if !h.EarlyFire && !h.anyMultiset() {
 		return nil // nothing is kept in ValuesID
 	}
@@ -135,7 +167,7 @@ func (h *HashAgg) onFire() ([]Message, error) {
 	cb := NewChunkBuilder(h.OutTypes())
 	ts := h.OutTypes()
 	for _, w := range open {
-		for _, k := range h.windowKeys(w) {
+		for _, k := range h.windowKeys(w, true) {
 			key := []byte(k)
 			g, err := h.group(key)
 			if err != nil {
