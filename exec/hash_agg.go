@@ -1,7 +1,8 @@
 package exec
 
 import (
-	"sort"
+	"bytes"
+	"slices"
 
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
@@ -68,6 +69,9 @@ type HashAgg struct {
 	groupTypes []types.Type
 	accTs      []types.Type
 	need       []bool // input columns the expressions read; nil: all
+	// lastGroups is how many groups the last chunk had: the next one's
+	// map and partials are sized for as many.
+	lastGroups int
 }
 
 var (
@@ -155,7 +159,7 @@ func (h *HashAgg) Process(m Message) ([]Message, error) {
 	case m.Chunk == nil:
 		return []Message{m}, nil
 	}
-	parts, order, err := h.local(m.Chunk)
+	order, err := h.local(m.Chunk)
 	if err != nil {
 		return nil, err
 	}
@@ -165,10 +169,11 @@ func (h *HashAgg) Process(m Message) ([]Message, error) {
 			return nil, err
 		}
 	}
-	sort.Strings(order)
+	slices.SortFunc(order, func(a, b *partial) int { return bytes.Compare(a.key, b.key) })
 	cb := NewChunkBuilder(h.OutTypes())
-	for _, k := range order {
-		if err := h.global(parts[k], cb); err != nil {
+	cb.ReserveRows(len(order))
+	for _, p := range order {
+		if err := h.global(p, cb); err != nil {
 			return nil, err
 		}
 	}
