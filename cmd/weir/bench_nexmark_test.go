@@ -33,11 +33,11 @@ func TestBenchNexmarkRuns(t *testing.T) {
 		if !r.checked || !r.rowsMatch() || r.rows == 0 {
 			t.Errorf("%s: the view holds %d rows, the baseline %d (checked %v)", c.query, r.rows, r.baseRows, r.checked)
 		}
-		if r.wall <= 0 || r.cpu <= 0 || r.baseCPU+r.baseGenCPU <= 0 || r.peakRSS <= 0 || r.stateBytes <= 0 {
+		if r.wall <= 0 || r.cpu <= 0 || r.sys < 0 || r.sys > r.cpu || r.faults < 0 || r.baseCPU+r.baseGenCPU <= 0 || r.peakRSS <= 0 || r.stateBytes <= 0 {
 			t.Errorf("%s: a figure was not measured: %+v", c.query, r)
 		}
 		m := r.json()
-		for _, k := range []string{"query", "events", "events_per_sec", "cpu_seconds", "events_per_sec_per_core", "baseline_ratio", "peak_rss_mb", "state_bytes"} {
+		for _, k := range []string{"query", "events", "events_per_sec", "cpu_seconds", "events_per_sec_per_core", "baseline_ratio", "peak_rss_mb", "state_bytes", "system_cpu_seconds", "minor_page_faults"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("%s: the JSON lacks %s", c.query, k)
 			}
