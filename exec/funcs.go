@@ -52,37 +52,11 @@ var scalarImpls = map[string]scalarImpl{
 		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
 	},
 	"split_part": func(a []types.Datum, _ types.Type) (types.Datum, error) {
-		s, sep, n := a[0].(string), a[1].(string), a[2].(int64)
-		if n == 0 {
-			return nil, types.Errorf(types.CodeInvalidParameterValue, "field position must not be zero")
+		r, err := splitPart(a[0].(string), a[1].(string), a[2].(int64))
+		if err != nil {
+			return nil, err
 		}
-		if n > 0 && sep != "" {
-			// Walk to the field without splitting the whole string.
-			for ; n > 1; n-- {
-				j := strings.Index(s, sep)
-				if j < 0 {
-					return "", nil
-				}
-				s = s[j+len(sep):]
-			}
-			if j := strings.Index(s, sep); j >= 0 {
-				s = s[:j]
-			}
-			return s, nil
-		}
-		var parts []string
-		if sep == "" {
-			parts = []string{s}
-		} else {
-			parts = strings.Split(s, sep)
-		}
-		if n < 0 {
-			n = int64(len(parts)) + n + 1
-		}
-		if n < 1 || n > int64(len(parts)) {
-			return "", nil
-		}
-		return parts[n-1], nil
+		return r, nil
 	},
 	"strpos": func(a []types.Datum, _ types.Type) (types.Datum, error) {
 		i := strings.Index(a[0].(string), a[1].(string))
@@ -463,6 +437,41 @@ func (r *pgRegexp) matchString(s string) bool {
 
 // mayMatch reports whether s can match at all.
 func (r *pgRegexp) mayMatch(s string) bool { return r.must == "" || strings.Contains(s, r.must) }
+
+// splitPart is split_part(s, sep, n): the nth field of s split at sep,
+// counting from the end for negative n; "" when there is no such field.
+func splitPart(s, sep string, n int64) (string, error) {
+	if n == 0 {
+		return "", types.Errorf(types.CodeInvalidParameterValue, "field position must not be zero")
+	}
+	if n > 0 && sep != "" {
+		// Walk to the field without splitting the whole string.
+		for ; n > 1; n-- {
+			j := strings.Index(s, sep)
+			if j < 0 {
+				return "", nil
+			}
+			s = s[j+len(sep):]
+		}
+		if j := strings.Index(s, sep); j >= 0 {
+			s = s[:j]
+		}
+		return s, nil
+	}
+	var parts []string
+	if sep == "" {
+		parts = []string{s}
+	} else {
+		parts = strings.Split(s, sep)
+	}
+	if n < 0 {
+		n = int64(len(parts)) + n + 1
+	}
+	if n < 1 || n > int64(len(parts)) {
+		return "", nil
+	}
+	return parts[n-1], nil
+}
 
 // compileRegexp compiles a PostgreSQL regular expression (Go's RE2 syntax
 // covers the common subset); flags "i" makes it case-insensitive.

@@ -169,6 +169,10 @@ func compileVecCall(x *Call) (vnode, bool) {
 		if kinds(vkStr) {
 			return &vstrlen{arg: args[0]}, true
 		}
+	case "split_part":
+		if kinds(vkStr, vkStr, vkInt) {
+			return &vsplitPart{s: args[0], sep: args[1], n: args[2]}, true
+		}
 	}
 	// Other strict functions of a registered implementation run it per
 	// selected row, on arguments read from the vectors.

@@ -153,6 +153,26 @@ func (n *vstrlen) eval(c *Chunk, sel []int) (*vec, error) {
 	})
 }
 
+// vsplitPart is split_part on strings read from the vectors: no datum is
+// boxed per row (q22 splits every bid's URL three times).
+type vsplitPart struct{ s, sep, n vnode }
+
+func (n *vsplitPart) eval(c *Chunk, sel []int) (*vec, error) {
+	s, err := n.s.eval(c, sel)
+	if err != nil {
+		return nil, err
+	}
+	return strict2(c, sel, n.sep, n.n, vkStr, func(out, sep, k *vec, j, x, y int) error {
+		if s.isNull(j) {
+			out.setNull(j, len(sel))
+			return nil
+		}
+		r, err := splitPart(s.s[s.at(j)], sep.s[x], k.i[y])
+		out.s[j] = r
+		return err
+	})
+}
+
 // vstrict runs a strict function's row implementation for each selected
 // row: NULL in, NULL out.
 type vstrict struct {

@@ -188,8 +188,12 @@ func (g *exprGen) gen(k vkind, depth int) Expr {
 	case r < 5:
 		return &Call{Func: []string{"lower", "upper"}[g.rng.Intn(2)], Args: []Expr{g.gen(vkStr, depth-1)}, T: types.TText}
 	case r < 7:
-		return &Call{Func: "split_part", Args: []Expr{g.gen(vkStr, depth-1), &Const{V: "/", T: types.TText},
-			&Const{V: []int64{1, 2, -1, 0}[g.rng.Intn(4)], T: types.TInt8}}, T: types.TText}
+		sep := Expr(&Const{V: []types.Datum{"/", "/", "", nil}[g.rng.Intn(4)], T: types.TText})
+		if g.rng.Intn(4) == 0 {
+			sep = g.gen(vkStr, depth-1)
+		}
+		n := []types.Datum{int64(1), int64(2), int64(-1), int64(0), int64(3), nil}[g.rng.Intn(6)]
+		return &Call{Func: "split_part", Args: []Expr{g.gen(vkStr, depth-1), sep, &Const{V: n, T: types.TInt8}}, T: types.TText}
 	case r < 8 && g.rng.Intn(2) == 0:
 		return &Cast{E: g.intOf(types.TInt8, depth-1), T: types.TText}
 	case r < 8:
