@@ -260,7 +260,7 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 		case *planner.TumbleStep:
 			op, info.name = &exec.Tumble{TimeCol: st.TimeCol, Size: st.Size, Offset: st.Offset}, "Tumble"
 		case *planner.HopStep:
-			op, info.name = &exec.Hop{TimeCol: st.TimeCol, Size: st.Size, Slide: st.Slide, Offset: st.Offset}, "Hop"
+			op, info.name = &exec.Hop{TimeCol: st.TimeCol, Size: st.Size, Slide: st.Slide, Offset: st.Offset, Keep: st.Keep}, "Hop"
 		case *planner.SessionStep:
 			id, err := alloc(1)
 			if err != nil {

@@ -1,6 +1,9 @@
 package exec
 
 import (
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
 )
@@ -12,9 +15,14 @@ import (
 type Hop struct {
 	TimeCol             int
 	Size, Slide, Offset int64 // microseconds
+	// Keep marks the output columns read downstream (nil: all); the
+	// others are NULL, so a row's copies copy only what is read.
+	Keep []bool
 
 	starts []int64
 }
+
+func (w *Hop) keep(i int) bool { return w.Keep == nil || i >= len(w.Keep) || w.Keep[i] }
 
 // Process implements Operator.
 func (w *Hop) Process(m Message) ([]Message, error) {
@@ -23,21 +31,7 @@ func (w *Hop) Process(m Message) ([]Message, error) {
 	}
 	c := m.Chunk
 	if ts, ok := timeValues(c, w.TimeCol); ok {
-		// Every row is in size/slide windows: one block of rows per
-		// window rank, each the input with its window bounds, concatenated
-		// into one chunk so the aggregation pre-aggregates all of it.
-		k := w.Size / w.Slide
-		parts := make([]*Chunk, 0, k)
-		for j := k - 1; j >= 0; j-- {
-			back := j * w.Slide
-			parts = append(parts, withWindowCols(c, ts, w.Size, func(t int64) int64 {
-				return windowing.TumbleStart(t, w.Slide, w.Offset) - back
-			}))
-		}
-		oc, err := concatChunks(parts)
-		for _, p := range parts {
-			p.Release()
-		}
+		oc, err := w.copies(c, ts)
 		if err != nil {
 			return nil, err
 		}
@@ -66,4 +60,63 @@ func (w *Hop) Process(m Message) ([]Message, error) {
 		return []Message{{Chunk: oc}}, nil
 	}
 	return nil, nil
+}
+
+// copies is Process for a chunk whose rows all have a time: every row is
+// in size/slide windows, so the output is one block of rows per window
+// rank, earliest window first, each the input with its window bounds, in
+// one chunk so the aggregation pre-aggregates all of it.
+func (w *Hop) copies(c *Chunk, ts []arrow.Timestamp) (*Chunk, error) {
+	n, k, in := c.Len(), int(w.Size/w.Slide), len(c.Types)
+	total := n * k
+	cols := make([]arrow.Array, in+2)
+	defer func() {
+		for _, a := range cols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for i := 0; i < in; i++ {
+		a := c.Rec.Column(i)
+		if !w.keep(i) || a.NullN() == a.Len() {
+			cols[i] = nullColumn(a.DataType(), total)
+			continue
+		}
+		parts := make([]arrow.Array, k)
+		for j := range parts {
+			parts[j] = a
+		}
+		var err error
+		if cols[i], err = array.Concatenate(parts, memory.DefaultAllocator); err != nil {
+			return nil, err
+		}
+	}
+	tsType := arrow.FixedWidthTypes.Timestamp_us
+	for b, end := range []int64{0, w.Size} {
+		if !w.keep(in + b) {
+			cols[in+b] = nullColumn(tsType, total)
+			continue
+		}
+		tb := array.NewTimestampBuilder(memory.DefaultAllocator, tsType.(*arrow.TimestampType))
+		tb.Reserve(total)
+		for j := k - 1; j >= 0; j-- {
+			back := int64(j)*w.Slide - end
+			for _, t := range ts[:n] {
+				tb.UnsafeAppend(arrow.Timestamp(windowing.TumbleStart(int64(t), w.Slide, w.Offset) - back))
+			}
+		}
+		cols[in+b] = tb.NewArray()
+		tb.Release()
+	}
+	fields := make([]arrow.Field, in+2)
+	for i := range fields {
+		fields[i] = arrow.Field{Name: "c" + itoa(i), Type: cols[i].DataType(), Nullable: true}
+	}
+	ops := make([]Op, 0, total)
+	for j := 0; j < k; j++ {
+		ops = append(ops, c.Ops...)
+	}
+	outTypes := append(append(make([]types.Type, 0, in+2), c.Types...), types.TTimestamp, types.TTimestamp)
+	return &Chunk{Types: outTypes, Rec: array.NewRecord(arrow.NewSchema(fields, nil), cols, int64(total)), Ops: ops}, nil
 }

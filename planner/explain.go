@@ -39,7 +39,7 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 		case *TumbleStep:
 			line = fmt.Sprintf("Tumble (size %s, offset %s)", Duration(s.Size), Duration(s.Offset))
 		case *HopStep:
-			line = fmt.Sprintf("Hop (size %s, slide %s, offset %s)", Duration(s.Size), Duration(s.Slide), Duration(s.Offset))
+			line = fmt.Sprintf("Hop (size %s, slide %s, offset %s%s)", Duration(s.Size), Duration(s.Slide), Duration(s.Offset), keptText(s.Keep))
 		case *SessionStep:
 			line = fmt.Sprintf("SessionWindow (gap %s, %d key columns; state: sessions)", Duration(s.Gap), len(s.Keys))
 		case *AggStep:
@@ -221,4 +221,19 @@ func Duration(us int64) string {
 		return "0s"
 	}
 	return (time.Duration(us) * time.Microsecond).String()
+}
+
+// keptText says how many of a step's output columns it fills, when it
+// leaves some NULL because nothing downstream reads them.
+func keptText(keep []bool) string {
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	if keep == nil || n == len(keep) {
+		return ""
+	}
+	return fmt.Sprintf("; filling %d of %d columns", n, len(keep))
 }

@@ -89,6 +89,9 @@ type TumbleStep struct {
 type HopStep struct {
 	TimeCol             int
 	Size, Slide, Offset int64
+	// Keep marks the output columns read downstream, when known and the
+	// input is append-only (nil: all): the others need not be copied.
+	Keep []bool
 }
 
 // SessionStep appends window_start and window_end of each row's session,

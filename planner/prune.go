@@ -36,6 +36,11 @@ func pruneNeeds(p *Plan, need []bool) {
 		return // widths not understood: prune nothing below
 	}
 	for i := len(p.Steps) - 1; i >= 0; i-- {
+		if h, ok := p.Steps[i].(*HopStep); ok && p.inputEmits(i) == AppendOnly {
+			// Rows that are never retracted: dropping columns nothing
+			// reads cannot unmatch a retraction from the row stored.
+			h.Keep = append([]bool(nil), need...)
+		}
 		need = stepNeeds(p.Steps[i], need, widths[i])
 		if need == nil {
 			return
@@ -214,4 +219,15 @@ func stepNeeds(s Step, need []bool, w int) []bool {
 		return nil
 	}
 	return in
+}
+
+// inputEmits is what step i of p receives (Retracting when unknown).
+func (p *Plan) inputEmits(i int) Emits {
+	switch {
+	case i == 0:
+		return p.SourceEmits
+	case i > len(p.Edges):
+		return Retracting
+	}
+	return p.Edges[i-1]
 }
