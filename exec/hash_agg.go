@@ -72,6 +72,8 @@ type HashAgg struct {
 	// lastGroups is how many groups the last chunk had: the next one's
 	// map and partials are sized for as many.
 	lastGroups int
+	saveRow    []types.Datum // save's buffers
+	saveBuf    []byte
 }
 
 var (

@@ -152,17 +152,21 @@ func (h *HashAgg) save(g *groupState) error {
 		g.stored = false
 		return h.State.Store.Delete(h.GroupsID, g.key)
 	}
-	row := append([]types.Datum(nil), g.vals...)
+	// The row and its encoding are built in buffers kept for the next
+	// group: Set copies what it is given.
+	row := append(h.saveRow[:0], g.vals...)
 	row = append(row, g.count)
 	for _, a := range g.accs {
 		row = append(row, a[0], a[1])
 	}
+	h.saveRow = row
 	h.cache(g)
 	if h.WindowGroup >= 0 && h.hot.indexed && !g.indexed {
 		h.indexAdd(g.key)
 		g.indexed = true
 	}
-	if err := h.State.Store.Set(h.GroupsID, g.key, types.AppendRow(nil, h.accTypes(), row)); err != nil {
+	h.saveBuf = types.AppendRow(h.saveBuf[:0], h.accTypes(), row)
+	if err := h.State.Store.Set(h.GroupsID, g.key, h.saveBuf); err != nil {
 		return err
 	}
 	if g.stored || h.WindowGroup >= 0 {
