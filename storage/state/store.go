@@ -261,7 +261,12 @@ func (b *Batch) Set(id uint32, k, v []byte) error {
 }
 
 // Delete removes k from table id.
-func (b *Batch) Delete(id uint32, k []byte) error { return b.b.Delete(TableKey(nil, id, k), nil) }
+func (b *Batch) Delete(id uint32, k []byte) error {
+	op := b.b.DeleteDeferred(4 + len(k)) // built in place, like Set's
+	binary.BigEndian.PutUint32(op.Key, id)
+	copy(op.Key[4:], k)
+	return op.Finish()
+}
 
 // DeleteRange removes table id's keys in [lower, upper).
 func (b *Batch) DeleteRange(id uint32, lower, upper []byte) error {
