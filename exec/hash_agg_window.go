@@ -46,26 +46,9 @@ func (h *HashAgg) onWatermark(wm int64) ([]Message, error) {
 			continue
 		}
 		keys := h.windowKeys(w, closing)
-		for _, k := range keys {
-			if !closing {
-				break // only expiring: no row to emit
-			}
-			key := []byte(k)
-			g, err := h.group(key)
-			if err != nil {
+		if closing {
+			if err := h.emitClosed(cb, keys); err != nil {
 				return nil, err
-			}
-			var prov []types.Datum
-			if h.EarlyFire {
-				if prov, err = h.provisional(key); err != nil {
-					return nil, err
-				}
-				if err := h.State.Store.Delete(h.ValuesID, provisionalKey(key)); err != nil {
-					return nil, err
-				}
-			}
-			if g != nil && g.count > 0 {
-				emitDiff(cb, prov, h.output(g))
 			}
 		}
 		if expired {
@@ -79,6 +62,31 @@ func (h *HashAgg) onWatermark(wm int64) ([]Message, error) {
 		out = append(out, Message{Chunk: oc})
 	}
 	return append(out, fwd), nil
+}
+
+// emitClosed emits the final rows of a closing window's groups (keys, in key
+// order), retracting provisional ones.
+func (h *HashAgg) emitClosed(cb *ChunkBuilder, keys []string) error {
+	for _, k := range keys {
+		key := []byte(k)
+		g, err := h.group(key)
+		if err != nil {
+			return err
+		}
+		var prov []types.Datum
+		if h.EarlyFire {
+			if prov, err = h.provisional(key); err != nil {
+				return err
+			}
+			if err := h.State.Store.Delete(h.ValuesID, provisionalKey(key)); err != nil {
+				return err
+			}
+		}
+		if g != nil && g.count > 0 {
+			emitDiff(cb, prov, h.output(g))
+		}
+	}
+	return nil
 }
 
 // purgeWindow removes an expired window's groups (keys) and everything
