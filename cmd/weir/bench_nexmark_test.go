@@ -45,6 +45,37 @@ func TestBenchNexmarkRuns(t *testing.T) {
 	}
 }
 
+// TestBenchNexmarkPart times a part of a SPEC query (q5a, the hopping
+// count alone), which has no hand-written baseline: it is reported
+// without a ratio, and not called checked.
+func TestBenchNexmarkPart(t *testing.T) {
+	qs, err := selectNexmarkQueries("q5a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runNexmarkBench(context.Background(), qs[0], nexmarkBenchOptions{events: 5_000, seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.noBase || r.checked || r.rows == 0 || r.cpu <= 0 {
+		t.Errorf("q5a: %+v", r)
+	}
+	m := r.json()
+	for _, k := range baseFields {
+		if _, ok := m[k]; ok {
+			t.Errorf("the JSON of a query without a baseline has %s", k)
+		}
+	}
+	if _, ok := m["events_per_sec_per_core"]; !ok {
+		t.Error("the JSON lacks events_per_sec_per_core")
+	}
+	var b strings.Builder
+	r.row(&b)
+	if !strings.Contains(b.String(), "(no baseline)") || strings.Contains(b.String(), "NaN") || strings.Contains(b.String(), "Inf") {
+		t.Errorf("table row %q", b.String())
+	}
+}
+
 // TestBenchNexmarkQueries checks that "all" is exactly SPEC's queries, each
 // with a baseline, and that bad names are refused.
 func TestBenchNexmarkQueries(t *testing.T) {
