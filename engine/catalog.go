@@ -55,6 +55,10 @@ type object struct {
 	// before keep rows keyed by content).
 	RowsKeyed bool  `json:"rows_keyed,omitempty"`
 	RowsKey   []int `json:"rows_key,omitempty"`
+	// HopSlices marks a materialized view planned with its HOP
+	// aggregations fused (planner.FuseHopSlices), which spreads rows over
+	// tasks by other keys: views created before run unfused.
+	HopSlices bool `json:"hop_slices,omitempty"`
 	// Target and Envelope are a sink's stream and envelope (its view is
 	// Table).
 	Target   string `json:"target,omitempty"`

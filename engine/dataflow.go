@@ -202,6 +202,9 @@ func (e *Engine) startView(o *object) error {
 	if err != nil {
 		return err
 	}
+	if o.HopSlices {
+		planner.FuseHopSlices(plan)
+	}
 	f, err := e.newDataflow(o, plan)
 	if err != nil {
 		return err

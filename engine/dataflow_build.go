@@ -289,6 +289,9 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 			agg := &exec.HashAgg{WindowGroup: st.WindowGroup, WindowEndDelta: st.WindowEndDelta, WindowSize: st.WindowSize,
 				EmitOnClose: st.EmitOnClose, AllowLateness: st.AllowLateness, EarlyFire: st.EarlyFire,
 				AppendOnlyInput: st.AppendOnlyInput, GroupsID: id, ValuesID: id + 1, State: f.cur.handle}
+			if h := st.Hop; h != nil {
+				agg.Hop = &exec.HopSlices{TimeCol: h.TimeCol, Size: h.Size, Slide: h.Slide, Offset: h.Offset}
+			}
 			for _, g := range st.Groups {
 				c, err := f.compile(g)
 				if err != nil {

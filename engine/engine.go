@@ -33,6 +33,10 @@ type Config struct {
 	// FreeBytes reports a directory's free disk space (nil: the disk's);
 	// tests replace it to simulate a full disk.
 	FreeBytes func(dir string) (int64, error)
+
+	// unsliced makes new views as before HOP slices existed (tests of
+	// views created then).
+	unsliced bool
 }
 
 // maxTasks bounds a view's parallel tasks: each holds its operators and a

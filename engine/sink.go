@@ -162,7 +162,11 @@ func (e *Engine) viewPlan(view *object) (*planner.Plan, error) {
 	if !ok {
 		return nil, types.Errorf(types.CodeDataCorrupted, "stored definition of %s is not a view", view.Name)
 	}
-	return planner.PlanView(cv.Query, cv.Emit)
+	plan, err := planner.PlanView(cv.Query, cv.Emit)
+	if err == nil && view.HopSlices {
+		planner.FuseHopSlices(plan)
+	}
+	return plan, err
 }
 
 // sinksOf lists the sinks reading view.

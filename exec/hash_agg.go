@@ -62,6 +62,9 @@ type HashAgg struct {
 	Late int64
 	// CacheGroups bounds the groups kept decoded in memory (0: a default).
 	CacheGroups int
+	// Hop, when set, makes the aggregation compute HOP windows itself
+	// (see HopSlices); the input is then HOP's input.
+	Hop *HopSlices
 
 	hot        hotState
 	wm         counter
@@ -74,6 +77,8 @@ type HashAgg struct {
 	lastGroups int
 	saveRow    []types.Datum // save's buffers
 	saveBuf    []byte
+	// windowGroups are the groups that are HOP's window columns, with Hop.
+	windowGroups []int
 }
 
 var (
@@ -161,7 +166,7 @@ func (h *HashAgg) Process(m Message) ([]Message, error) {
 	case m.Chunk == nil:
 		return []Message{m}, nil
 	}
-	order, err := h.local(m.Chunk)
+	order, err := h.partials(m.Chunk)
 	if err != nil {
 		return nil, err
 	}

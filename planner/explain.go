@@ -47,7 +47,11 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 			if s.keepsValues() {
 				state += ", value counts"
 			}
-			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase, emit %s; state: %s)", len(s.Groups), len(s.Aggs), p.emitText(s), state)
+			over := ""
+			if h := s.Hop; h != nil {
+				over = fmt.Sprintf(", over HOP slices (size %s, slide %s, offset %s)", Duration(h.Size), Duration(h.Slide), Duration(h.Offset))
+			}
+			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase%s, emit %s; state: %s)", len(s.Groups), len(s.Aggs), over, p.emitText(s), state)
 		case *TopNStep:
 			line = topNText(s)
 		case *ExchangeStep:

@@ -125,6 +125,10 @@ type AggStep struct {
 	// AppendOnlyInput lets min and max keep a running value instead of a
 	// multiset.
 	AppendOnlyInput bool
+	// Hop, when set, is a HOP the aggregation computes itself by slices
+	// (see FuseHopSlices): its input is HOP's input, and its expressions
+	// are over HOP's output.
+	Hop *HopStep
 }
 
 // keepsValues reports whether the aggregation keeps value multisets

@@ -39,7 +39,8 @@ func planView(t *testing.T, text string) (*Plan, error) {
 }
 
 // TestPlanScripts runs testdata/plan: each "plan" prints a view's EXPLAIN
-// or its error with the SQLSTATE.
+// or its error with the SQLSTATE; "plan sliced" plans as CREATE does
+// now, with HOP aggregations fused (FuseHopSlices).
 func TestPlanScripts(t *testing.T) {
 	datadriven.RunTest(t, "testdata/plan", func(t *testing.T, d *datadriven.TestData) string {
 		if d.Cmd != "plan" {
@@ -52,6 +53,9 @@ func TestPlanScripts(t *testing.T) {
 				return fmt.Sprintf("error %s: %s\n", te.Code, te.Message)
 			}
 			return "error: " + err.Error() + "\n"
+		}
+		if d.HasArg("sliced") {
+			FuseHopSlices(p)
 		}
 		out := p.Explain() + "\n"
 		if p.Late != nil {

@@ -198,6 +198,9 @@ func stepNeeds(s Step, need []bool, w int) []bool {
 			in[k] = true
 		}
 	case *AggStep:
+		if s.Hop != nil {
+			in[s.Hop.TimeCol] = true
+		}
 		for _, g := range s.Groups {
 			mark(g)
 		}
