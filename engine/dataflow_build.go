@@ -194,7 +194,7 @@ func (f *dataflow) buildJoin(pj *planner.JoinInput, alloc func(uint32) (uint32, 
 		planner.RightOuter: exec.JoinRight, planner.FullOuter: exec.JoinFull, planner.Semi: exec.JoinSemi, planner.Anti: exec.JoinAnti}
 	j := &exec.HashJoin{Kind: kinds[pj.Kind], Keys: [2][]int{pj.LeftKeys, pj.RightKeys}, Temporal: pj.Temporal,
 		Timed: [2]bool{planTimed(pj.Left), planTimed(pj.Right)}, IDs: [2]uint32{id, id + 1}, Aux: id + 2, State: f.cur.handle,
-		AppendOnly: pj.AppendOnly}
+		AppendOnly: pj.AppendOnly, Keyed: pj.Keyed}
 	for side, in := range []*planner.Plan{pj.Left, pj.Right} {
 		for _, c := range in.Cols {
 			j.Types[side] = append(j.Types[side], c.Type)

@@ -56,8 +56,14 @@ type HashJoin struct {
 	// counted in Aux; state written before held join key ‖ row key ‖
 	// sequence), with no read for an equal row first.
 	AppendOnly [2]bool
+	// Keyed lists, per side, the columns of the side's upsert key (nil:
+	// none): such a side has at most one live row per key, so its rows
+	// are stored by that key and an update rewrites the row in place
+	// (see hash_join_keyed.go).
+	Keyed [2][]int
 
 	started bool
+	keyed   [2]bool // the side's rows are stored by their upsert key
 	cache   [2]joinCache
 	wms     sideWatermarks
 	sideWM  [2]counter
@@ -124,6 +130,9 @@ func (j *HashJoin) start() error {
 		if err := j.startBuckets(side); err != nil {
 			return err
 		}
+		if err := j.startKeyed(side); err != nil {
+			return err
+		}
 	}
 	j.started = true
 	return nil
@@ -162,7 +171,16 @@ func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
 	out := NewChunkBuilder(j.outTypes())
 	out.ReserveRows(c.Len()) // a row matches about one row, in most joins
 	row := make([]types.Datum, 0, len(c.Types))
+	var old []types.Datum
 	for i := 0; i < c.Len(); i++ {
+		if j.keyed[side] && c.Ops[i] == UpdateDelete && i+1 < c.Len() && c.Ops[i+1] == UpdateInsert {
+			old, row = c.Row(i, old), c.Row(i+1, row)
+			if err := j.update(side, old, row, out); err != nil {
+				return nil, err
+			}
+			i++
+			continue
+		}
 		row = c.Row(i, row)
 		if err := j.apply(side, row, c.Ops[i].Sign(), out); err != nil {
 			return nil, err
@@ -341,14 +359,27 @@ func appendN(out *ChunkBuilder, op Op, row []types.Datum, n int64) {
 
 // apply joins one change of side's row (sign +1 or -1) and updates state.
 func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuilder) error {
+	k, degree, ok, err := j.join(side, row, sign, out)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = j.store(side, k, row, sign, degree)
+	return err
+}
+
+// join outputs what one change of side's row (sign +1 or -1) changes in
+// the join's result, and updates the degrees of the other side's rows it
+// matches. It returns the row's join key and degree, and whether the row
+// is to be stored (not when it is late, or its key is NULL).
+func (j *HashJoin) join(side int, row []types.Datum, sign int64, out *ChunkBuilder) (k []byte, degree int64, ok bool, err error) {
 	if x := j.Expire[1-side]; x != nil && j.wms.wm[side] != windowing.NoWatermark {
 		if t, ok := row[x.OtherCol].(types.DTimestamp); ok && int64(t)+x.OtherSlack < j.wms.wm[side] {
 			j.late.v++
-			return j.late.store(j.State.Store, j.Aux)
+			return nil, 0, false, j.late.store(j.State.Store, j.Aux)
 		}
 	}
 	op := opOf(sign)
-	k, ok := j.joinKey(side, row)
+	k, ok = j.joinKey(side, row)
 	if !ok {
 		if j.preserved(side) || side == 0 && j.Kind == JoinAnti {
 			if j.Kind == JoinAnti {
@@ -357,17 +388,15 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 				out.Append(op, j.padded(side, row))
 			}
 		}
-		return nil
+		return nil, 0, false, nil
 	}
 	if j.Temporal && side == 1 {
-		_, err := j.store(side, k, row, sign, 0)
-		return err
+		return k, 0, true, nil
 	}
 	ms, err := j.matches(side, k, row)
 	if err != nil {
-		return err
+		return nil, 0, false, err
 	}
-	var degree int64
 	// Joined rows are laid out in a buffer reused from call to call: the
 	// output builder copies them.
 	buf := j.pairBuf
@@ -392,7 +421,7 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 		before := e.degree
 		e.degree += sign
 		if e.degree < 0 {
-			return types.Errorf(types.CodeDataCorrupted, "join state: a row matches a negative number of rows")
+			return nil, 0, false, types.Errorf(types.CodeDataCorrupted, "join state: a row matches a negative number of rows")
 		}
 		switch {
 		case j.Kind == JoinSemi || j.Kind == JoinAnti:
@@ -416,7 +445,7 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 			}
 		}
 		if err := j.State.Store.Set(j.IDs[other], e.key, j.encodeEntry(e, other)); err != nil {
-			return err
+			return nil, 0, false, err
 		}
 	}
 	switch {
@@ -432,56 +461,31 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 		out.Append(op, j.padded(side, row))
 	}
 	if j.Temporal {
-		return nil
+		return nil, 0, false, nil
 	}
 	if !j.needsDegree(side) {
 		degree = 0
 	}
-	_, err = j.store(side, k, row, sign, degree)
-	return err
+	return k, degree, true, nil
 }
 
 // store adds sign to row's multiplicity on side, with its degree, and
 // keeps its expiry index entry; it returns the new multiplicity.
 func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int64) (int64, error) {
-	s := j.State.Store
-	c := &j.cache[side]
-	rows := c.keys[string(k)]
-	if rows == nil && c.whole == wholeUnknown {
-		if err := j.loadWhole(side); err != nil {
+	if j.AppendOnly[side] {
+		rows, err := j.cachedRows(side, k)
+		if err != nil {
 			return 0, err
 		}
-		rows = c.keys[string(k)]
-	}
-	if rows == nil && c.whole == wholeYes {
-		// A new key of a side held whole: cache it, to stay whole.
-		rows = &joinRows{byRow: map[string]*joinEntry{}}
-		j.cacheKey(side, k, rows)
-	}
-	if j.AppendOnly[side] {
 		return j.storeAppended(side, k, rows, row, sign, degree)
 	}
-	rk := RowKey(j.Types[side], row)
-	var e *joinEntry
-	switch {
-	case rows != nil:
-		e = rows.byRow[string(rk)]
-	default:
-		// The key is not cached: read only this row's entry. A point read
-		// is answered by bloom filters when the row is new (the usual
-		// case), where loading the key's rows would scan.
-		key := j.changelogKey(side, k, rk, row)
-		v, err := s.Get(j.IDs[side], key)
-		switch {
-		case err == nil:
-			x, err := j.decodeEntry(key, v, side)
-			if err != nil {
-				return 0, err
-			}
-			e = &x
-		case !errors.Is(err, ErrNotFound):
-			return 0, err
-		}
+	s := j.State.Store
+	rows, e, rk, err := j.entryOf(side, k, row)
+	if err != nil {
+		return 0, err
+	}
+	if e != nil && j.keyed[side] && (sign > 0 && e.count > 0 || sign < 0 && !rowsEqual(e.row, row)) {
+		return 0, types.Errorf(types.CodeDataCorrupted, "join state: a change does not match the row its side holds under the change's key")
 	}
 	if e == nil {
 		if sign < 0 {
@@ -493,14 +497,13 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		}
 		if rows != nil {
 			rows.add(e, j.rowOffset(side, k))
-			c.rows++
+			j.cache[side].rows++
 			j.track(side, k, e)
 		}
 	}
 	before := e.count
 	e.count += sign
 	e.degree = degree
-	var err error
 	if e.count == 0 {
 		if rows != nil {
 			j.uncache(side, rows, e, k)
@@ -518,6 +521,55 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 	}
 	j.noteExpiry(side, ik)
 	return e.count, s.Set(j.Aux, ik, expiryValue(e.key, len(k)))
+}
+
+// cachedRows returns side's cached rows under join key k (nil: not
+// cached), finding out first whether the side fits the cache whole.
+func (j *HashJoin) cachedRows(side int, k []byte) (*joinRows, error) {
+	c := &j.cache[side]
+	rows := c.keys[string(k)]
+	if rows == nil && c.whole == wholeUnknown {
+		if err := j.loadWhole(side); err != nil {
+			return nil, err
+		}
+		rows = c.keys[string(k)]
+	}
+	if rows == nil && c.whole == wholeYes {
+		// A new key of a side held whole: cache it, to stay whole.
+		rows = &joinRows{byRow: map[string]*joinEntry{}}
+		j.cacheKey(side, k, rows)
+	}
+	return rows, nil
+}
+
+// entryOf finds the stored entry of row under join key k on a changelog
+// side (nil: none), with the key's cached rows (nil: not cached) and the
+// row's key within the join key.
+func (j *HashJoin) entryOf(side int, k []byte, row []types.Datum) (*joinRows, *joinEntry, []byte, error) {
+	rows, err := j.cachedRows(side, k)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rk := j.rowKeyOf(side, row)
+	if rows != nil {
+		return rows, rows.byRow[string(rk)], rk, nil
+	}
+	// The key is not cached: read only this row's entry. A point read
+	// is answered by bloom filters when the row is new (the usual case),
+	// where loading the key's rows would scan.
+	key := j.changelogKey(side, k, rk, row)
+	v, err := j.State.Store.Get(j.IDs[side], key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil, rk, nil
+	case err != nil:
+		return nil, nil, nil, err
+	}
+	e, err := j.decodeEntry(key, v, side)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return nil, &e, rk, nil
 }
 
 // changelogKey is the state key of row (row key rk) under join key k on

@@ -25,6 +25,57 @@ type sideChange struct {
 	side int
 	sign int64
 	row  []types.Datum
+	upd  bool // half of an update: U- or U+
+}
+
+func (c sideChange) op() Op {
+	switch {
+	case c.upd && c.sign < 0:
+		return UpdateDelete
+	case c.upd:
+		return UpdateInsert
+	}
+	return opOf(c.sign)
+}
+
+// randomUpserts makes upsert changelogs on both sides, keyed by column 2
+// (unique per inserted row): inserts, deletions, and updates (U- then
+// U+ of one key) of column 1, which the tests' conditions read, that may
+// move the row to another join key.
+func randomUpserts(rng *rand.Rand, n int) []sideChange {
+	var live [2][][]types.Datum
+	var out []sideChange
+	id := int64(0)
+	newKey := func() types.Datum {
+		if rng.Intn(10) == 0 {
+			return nil
+		}
+		return int64(rng.Intn(4))
+	}
+	for len(out) < n {
+		side := rng.Intn(2)
+		if l := live[side]; len(l) > 0 && rng.Intn(2) == 0 {
+			i := rng.Intn(len(l))
+			old := l[i]
+			if rng.Intn(3) == 0 {
+				out = append(out, sideChange{side: side, sign: -1, row: old})
+				live[side] = append(l[:i], l[i+1:]...)
+				continue
+			}
+			row := []types.Datum{old[0], int64(rng.Intn(4)), old[2]}
+			if rng.Intn(3) == 0 {
+				row[0] = newKey()
+			}
+			out = append(out, sideChange{side, -1, old, true}, sideChange{side, 1, row, true})
+			l[i] = row
+			continue
+		}
+		id++
+		row := []types.Datum{newKey(), int64(rng.Intn(4)), types.DTimestamp(id)}
+		live[side] = append(live[side], row)
+		out = append(out, sideChange{side: side, sign: 1, row: row})
+	}
+	return out
 }
 
 // randomChangelogs makes inserts and retractions of live rows on both
@@ -36,7 +87,7 @@ func randomChangelogs(rng *rand.Rand, n int) []sideChange {
 		side := rng.Intn(2)
 		if len(live[side]) > 0 && rng.Intn(3) == 0 {
 			i := rng.Intn(len(live[side]))
-			out = append(out, sideChange{side, -1, live[side][i]})
+			out = append(out, sideChange{side: side, sign: -1, row: live[side][i]})
 			live[side] = append(live[side][:i], live[side][i+1:]...)
 			continue
 		}
@@ -46,7 +97,7 @@ func randomChangelogs(rng *rand.Rand, n int) []sideChange {
 		}
 		row := []types.Datum{k, int64(rng.Intn(4)), types.DTimestamp(rng.Intn(100))}
 		live[side] = append(live[side], row)
-		out = append(out, sideChange{side, 1, row})
+		out = append(out, sideChange{side: side, sign: 1, row: row})
 	}
 	return out
 }
@@ -116,10 +167,12 @@ func TestHashJoinDifferential(t *testing.T) {
 	kinds := map[JoinType]string{JoinInner: "inner", JoinLeft: "left", JoinRight: "right", JoinFull: "full", JoinSemi: "semi", JoinAnti: "anti"}
 	for kind, name := range kinds {
 		for _, withCond := range []bool{false, true} {
-			for seed := int64(0); seed < 18; seed++ {
+			for seed := int64(0); seed < 24; seed++ {
 				// Seeds 6.. declare the left side, 12.. both sides,
-				// append-only (their retractions dropped from the input).
-				appendOnly := [2]bool{seed >= 6, seed >= 12}
+				// append-only (their retractions dropped from the input);
+				// seeds 18.. are upsert changelogs, with keyed sides.
+				appendOnly := [2]bool{seed >= 6 && seed < 18, seed >= 12 && seed < 18}
+				keyed := seed >= 18
 				t.Run(fmt.Sprintf("%s/cond=%v/%d", name, withCond, seed), func(t *testing.T) {
 					rng := rand.New(rand.NewSource(seed))
 					var cond Expr
@@ -143,9 +196,14 @@ func TestHashJoinDifferential(t *testing.T) {
 					}
 					j.AppendOnly = appendOnly
 					var changes []sideChange
-					for _, c := range randomChangelogs(rng, 200) {
-						if c.sign > 0 || !appendOnly[c.side] {
-							changes = append(changes, c)
+					if keyed {
+						j.Keyed = [2][]int{{2}, {2}}
+						changes = randomUpserts(rng, 200)
+					} else {
+						for _, c := range randomChangelogs(rng, 200) {
+							if c.sign > 0 || !appendOnly[c.side] {
+								changes = append(changes, c)
+							}
 						}
 					}
 					got := viewState{}
@@ -156,7 +214,7 @@ func TestHashJoinDifferential(t *testing.T) {
 							side := changes[i].side
 							cb := NewChunkBuilder(ts[side])
 							for n := 1 + rng.Intn(5); n > 0 && i < len(changes) && changes[i].side == side; n-- {
-								cb.Append(opOf(changes[i].sign), changes[i].row)
+								cb.Append(changes[i].op(), changes[i].row)
 								i++
 							}
 							out, err := j.ProcessSide(side, Message{Chunk: cb.Build()})
@@ -183,6 +241,19 @@ func TestHashJoinDifferential(t *testing.T) {
 	}
 }
 
+// intervalVariant is one way TestIntervalJoinExpiry runs its join.
+type intervalVariant struct {
+	name       string
+	appendOnly bool
+	unit       int64 // microseconds per tick of the test's clock
+	cacheRows  int
+	restarts   bool
+	legacy     bool // the first half is written without buckets (keyed: by whole rows)
+	// keyed sides are upsert changelogs keyed by column 1, which is
+	// unique per inserted row: they also update rows, U- then U+.
+	keyed bool
+}
+
 // TestIntervalJoinExpiry checks a join bounded by time on both sides:
 // rows expire as watermarks pass, late rows are dropped and counted, and
 // the output equals a naive join of the rows that were not late (less the
@@ -193,15 +264,7 @@ func TestHashJoinDifferential(t *testing.T) {
 // buckets existed.
 func TestIntervalJoinExpiry(t *testing.T) {
 	ts := [2][]types.Type{{types.TInt8, types.TInt8, types.TTimestamp}, {types.TInt8, types.TInt8, types.TTimestamp}}
-	type variant struct {
-		name       string
-		appendOnly bool
-		unit       int64 // microseconds per tick of the test's clock
-		cacheRows  int
-		restarts   bool
-		legacy     bool // the first half is written without buckets
-	}
-	variants := []variant{
+	variants := []intervalVariant{
 		{name: "changelog/one-bucket", unit: 1},
 		{name: "changelog/buckets", unit: 100_000},
 		{name: "changelog/buckets/small-cache", unit: 100_000, cacheRows: 3, restarts: true},
@@ -211,17 +274,23 @@ func TestIntervalJoinExpiry(t *testing.T) {
 		{name: "buckets/whole-then-not", appendOnly: true, unit: 100_000, cacheRows: 40, restarts: true},
 		{name: "buckets/one-bucket", appendOnly: true, unit: 1, restarts: true},
 		{name: "legacy", appendOnly: true, unit: 100_000, cacheRows: 40, restarts: true, legacy: true},
+		{name: "keyed/one-bucket", unit: 1, keyed: true},
+		{name: "keyed/buckets", unit: 100_000, keyed: true},
+		{name: "keyed/buckets/small-cache", unit: 100_000, cacheRows: 3, restarts: true, keyed: true},
+		{name: "keyed/whole-then-not", unit: 100_000, cacheRows: 40, restarts: true, keyed: true},
+		{name: "keyed/after-whole-rows", unit: 100_000, cacheRows: 40, restarts: true, legacy: true, keyed: true},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			for seed := int64(0); seed < 20; seed++ {
-				intervalJoinRun(t, ts, v.appendOnly, v.unit, v.cacheRows, v.restarts, v.legacy, seed)
+				intervalJoinRun(t, ts, v, seed)
 			}
 		})
 	}
 }
 
-func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int64, cacheRows int, restarts, legacy bool, seed int64) {
+func intervalJoinRun(t *testing.T, ts [2][]types.Type, v intervalVariant, seed int64) {
+	appendOnly, unit, cacheRows, restarts, legacy := v.appendOnly, v.unit, v.cacheRows, v.restarts, v.legacy
 	// right.ts BETWEEN left.ts AND left.ts + 10 ticks: left rows expire
 	// when the right watermark passes left.ts + 10, right rows when the
 	// left watermark passes right.ts.
@@ -232,7 +301,12 @@ func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int
 	j := &HashJoin{Kind: JoinInner, Types: ts, Keys: [2][]int{{0}, {0}}, Cond: cond, IDs: [2]uint32{30, 31}, Aux: 32, State: h,
 		Timed:      [2]bool{true, true},
 		Expire:     [2]*JoinExpiry{{Col: 2, Delta: 10 * unit, OtherCol: 2}, {Col: 2, Delta: 0, OtherCol: 2}},
-		AppendOnly: [2]bool{appendOnly, appendOnly}, CacheRows: cacheRows, unbucketed: legacy}
+		AppendOnly: [2]bool{appendOnly, appendOnly}, CacheRows: cacheRows, unbucketed: legacy && !v.keyed}
+	keyed := [2][]int{{1}, {1}}
+	if v.keyed && !legacy {
+		j.Keyed = keyed
+	}
+	nextID := int64(0)
 	var accepted []sideChange
 	wm := [2]int64{-1 << 62, -1 << 62}
 	got := viewState{}
@@ -242,6 +316,9 @@ func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int
 	for step := 0; step < steps; step++ {
 		if legacy && step == steps/2 {
 			j.unbucketed = false
+			if v.keyed {
+				j.Keyed = keyed
+			}
 			j.Reset()
 		}
 		b := st.NewBatch()
@@ -254,6 +331,25 @@ func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int
 			if w > wm[side] {
 				wm[side] = w
 			}
+		} else if i := updatable(rng, v.keyed, accepted, side, wm, unit); i >= 0 {
+			// An update of a held row: the same key, maybe another join
+			// key, maybe another time (and so bucket), maybe late.
+			old := accepted[i].row
+			accepted = append(accepted[:i], accepted[i+1:]...)
+			row := []types.Datum{int64(rng.Intn(3)), old[1], old[2]}
+			if rng.Intn(2) == 0 {
+				clock += int64(rng.Intn(3))
+				row[2] = types.DTimestamp((clock - int64(rng.Intn(12))) * unit)
+			}
+			if int64(row[2].(types.DTimestamp)) < wm[side] {
+				late++
+			} else {
+				accepted = append(accepted, sideChange{side: side, sign: 1, row: row})
+			}
+			cb := NewChunkBuilder(ts[side])
+			cb.Append(UpdateDelete, old)
+			cb.Append(UpdateInsert, row)
+			msg = Message{Chunk: cb.Build()}
 		} else if i := retractable(rng, accepted, side, wm, unit); !appendOnly && i >= 0 {
 			row := accepted[i].row
 			accepted = append(accepted[:i], accepted[i+1:]...)
@@ -268,11 +364,15 @@ func intervalJoinRun(t *testing.T, ts [2][]types.Type, appendOnly bool, unit int
 				tcol = nil // never matches; expires first
 			}
 			row := []types.Datum{int64(rng.Intn(3)), int64(rng.Intn(4)), tcol}
+			if v.keyed {
+				nextID++
+				row[1] = nextID
+			}
 			switch {
 			case tcol != nil && at*unit < wm[side]:
 				late++
 			case tcol != nil:
-				accepted = append(accepted, sideChange{side, 1, row})
+				accepted = append(accepted, sideChange{side: side, sign: 1, row: row})
 			}
 			cb := NewChunkBuilder(ts[side])
 			cb.Append(Insert, row)
@@ -332,6 +432,21 @@ func retractable(rng *rand.Rand, accepted []sideChange, side int, wm [2]int64, u
 	if rng.Intn(4) != 0 {
 		return -1
 	}
+	return heldRow(rng, accepted, side, wm, unit)
+}
+
+// updatable picks, for keyed sides one time in three, an accepted row of
+// side that the join still holds, or returns -1.
+func updatable(rng *rand.Rand, keyed bool, accepted []sideChange, side int, wm [2]int64, unit int64) int {
+	if !keyed || rng.Intn(3) != 0 {
+		return -1
+	}
+	return heldRow(rng, accepted, side, wm, unit)
+}
+
+// heldRow picks an accepted row of side that the join still holds, or
+// returns -1.
+func heldRow(rng *rand.Rand, accepted []sideChange, side int, wm [2]int64, unit int64) int {
 	delta := [2]int64{10 * unit, 0}
 	var ok []int
 	for i, c := range accepted {

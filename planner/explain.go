@@ -128,23 +128,27 @@ func joinText(j *JoinInput) string {
 		in := [2]*Plan{j.Left, j.Right}
 		s += fmt.Sprintf(", %s rows expire when %s passes %s + %s", [2]string{"left", "right"}[side], in[1-side].Cols[x.OtherCol].Name, in[side].Cols[x.Col].Name, Duration(x.Delta))
 	}
-	switch {
-	case j.Temporal:
-		s += " [state: right rows]"
-	case expiring:
-		// A side whose rows expire keeps them in buckets of expiry time
-		// (sides stored before buckets keep an expiry index).
-		state := [2]string{"left rows", "right rows"}
-		for side, x := range j.Expire {
-			if x != nil {
-				state[side] += " in expiry buckets"
+	// A side whose rows expire keeps them in buckets of expiry time (sides
+	// stored before buckets keep an expiry index); an upsert side keeps
+	// them by its key (sides stored before keep whole rows).
+	in := [2]*Plan{j.Left, j.Right}
+	state := [2]string{"left rows", "right rows"}
+	for side := range state {
+		if key := j.Keyed[side]; key != nil {
+			var names []string
+			for _, c := range key {
+				names = append(names, in[side].Cols[c].Name)
 			}
+			state[side] += " by (" + strings.Join(names, ", ") + ")"
 		}
-		s += " [state: " + state[0] + ", " + state[1] + "]"
-	default:
-		s += " [state: left rows, right rows]"
+		if j.Expire[side] != nil && expiring {
+			state[side] += " in expiry buckets"
+		}
 	}
-	return s
+	if j.Temporal {
+		return s + " [state: " + state[1] + "]"
+	}
+	return s + " [state: " + state[0] + ", " + state[1] + "]"
 }
 
 func exchangeText(s *ExchangeStep) string {

@@ -49,6 +49,10 @@ type JoinInput struct {
 	// AppendOnly says which sides' inputs never retract: their rows can
 	// be stored without looking for an equal row first.
 	AppendOnly [2]bool
+	// Keyed is, per side whose input is an upsert changelog, the columns
+	// of its key (nil: none): the side holds one row per key, stored by
+	// the key, and updates rewrite it in place.
+	Keyed [2][]int
 }
 
 // Expiry is a join side's state-retention bound.

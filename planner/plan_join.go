@@ -122,6 +122,11 @@ func (b *builder) join(n *sql.Join) error {
 			"a join without an equality condition would keep every row of both inputs forever; add an equality, or bound both sides' time columns (for example b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' HOUR on watermarked columns)")
 	}
 	j.AppendOnly = [2]bool{l.emits == AppendOnly, r.emits == AppendOnly}
+	for side, in := range []*builder{l, r} {
+		if in.emits == Upsert && len(in.key) > 0 {
+			j.Keyed[side] = append([]int(nil), in.key...)
+		}
+	}
 	b.plan.Join = j
 	b.cols = cols
 	b.emits, b.key = Retracting, nil
