@@ -93,10 +93,10 @@ type groupState struct {
 	count int64
 	accs  [][2]types.Datum // per aggregate: values counted, running value
 	old   []types.Datum    // output before this chunk (nil: absent)
-	// cached and indexed say the group is in the hot state's cache and
-	// window index, so saving it need not add it again; stored says it
-	// is in the groups table, as newGroups knows.
-	cached, indexed, stored bool
+	// cached says the group is in the hot state's cache, so saving it
+	// need not add it again; stored says it is in the groups table, as
+	// newGroups knows.
+	cached, stored bool
 }
 
 // OutTypes is the output schema: group columns, then aggregates.

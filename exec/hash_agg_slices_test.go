@@ -74,6 +74,9 @@ func runHopSlices(t *testing.T, rng *rand.Rand) {
 	sliced := make1(10, hs)
 	sliced.Hop = &HopSlices{TimeCol: 0, Size: size, Slide: slide, Offset: offset}
 	hopped := make1(20, hh)
+	if rng.Intn(2) == 0 {
+		sliced.CacheGroups = 1 + rng.Intn(3) // evictions reload groups from state
+	}
 	pipes := [2]Pipeline{{sliced}, {&Hop{TimeCol: 0, Size: size, Slide: slide, Offset: offset}, hopped}}
 	views := [2]viewState{{}, {}}
 	push := func(m Message) {
@@ -93,11 +96,15 @@ func runHopSlices(t *testing.T, rng *rand.Rand) {
 				}
 			}
 		}
+		checkWindowIndex(t, sliced, st)
 		if got, want := views[0].String(), views[1].String(); got != want {
 			t.Fatalf("size %d slide %d offset %d: slices differ from HOP\nslices:\n%s\nHOP:\n%s", size, slide, offset, got, want)
 		}
 		if sliced.Late != hopped.Late {
 			t.Fatalf("late count %d over slices, %d over HOP", sliced.Late, hopped.Late)
+		}
+		if rng.Intn(10) == 0 {
+			sliced.Reset() // as after a restart: the cache and index are rebuilt from state
 		}
 	}
 	front, wm := int64(0), int64(windowing.NoWatermark)

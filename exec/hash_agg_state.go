@@ -89,19 +89,11 @@ func (h *HashAgg) load(key []byte, vals []types.Datum, withOld bool) (*groupStat
 
 // group returns a group from the cache or the state table (nil: absent).
 func (h *HashAgg) group(key []byte) (*groupState, error) {
-	if g := h.cached(key); g != nil {
-		return g, nil
+	g, absent, err := h.cached(key)
+	if g != nil || absent || err != nil {
+		return g, err
 	}
-	if h.WindowGroup >= 0 {
-		if _, ok := windowOf(key); ok {
-			if err := h.ensureIndex(); err != nil {
-				return nil, err
-			}
-			if !h.indexHas(key) {
-				return nil, nil
-			}
-		}
-	} else {
+	if _, windowed := h.windowOfKey(key); !windowed {
 		f := &h.hot.newGroups
 		if err := f.ready(h.scanGroups); err != nil {
 			return nil, err
@@ -117,7 +109,7 @@ func (h *HashAgg) group(key []byte) (*groupState, error) {
 	case err != nil:
 		return nil, err
 	}
-	g := &groupState{key: append([]byte(nil), key...), indexed: h.hot.indexed, stored: true}
+	g = &groupState{key: append([]byte(nil), key...), stored: true}
 	if err := h.decodeGroup(g, v); err != nil {
 		return nil, err
 	}
@@ -144,11 +136,7 @@ func (h *HashAgg) decodeGroup(g *groupState, v []byte) error {
 
 func (h *HashAgg) save(g *groupState) error {
 	if g.count == 0 && !h.Scalar() {
-		h.uncache(g.key)
-		if h.WindowGroup >= 0 && h.hot.indexed {
-			h.indexRemove(g.key)
-			g.indexed = false
-		}
+		h.forget(g)
 		g.stored = false
 		return h.State.Store.Delete(h.GroupsID, g.key)
 	}
@@ -161,10 +149,6 @@ func (h *HashAgg) save(g *groupState) error {
 	}
 	h.saveRow = row
 	h.cache(g)
-	if h.WindowGroup >= 0 && h.hot.indexed && !g.indexed {
-		h.indexAdd(g.key)
-		g.indexed = true
-	}
 	h.saveBuf = types.AppendRow(h.saveBuf[:0], h.accTypes(), row)
 	if err := h.State.Store.Set(h.GroupsID, g.key, h.saveBuf); err != nil {
 		return err

@@ -379,3 +379,52 @@ func TestHashAggIntegerGroups(t *testing.T) {
 		}
 	}
 }
+
+// checkWindowIndex requires a windowed aggregation's window index to
+// hold exactly the group keys its state holds, and its count of cached
+// groups to be right: a group that vanished, or a window purged, must
+// leave it, so memory stays bounded by the live windows.
+func checkWindowIndex(t *testing.T, h *HashAgg, st *state.Store) {
+	t.Helper()
+	if !h.hot.indexed {
+		return
+	}
+	var want []string
+	if err := st.Scan(h.GroupsID, nil, func(k, _ []byte) error {
+		if k[0] != 0xff {
+			want = append(want, string(k))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	cached := 0
+	for w, wg := range h.hot.windows {
+		n := 0
+		for k, g := range wg.keys {
+			got = append(got, k)
+			if g != nil {
+				n++
+			}
+			if kw, _ := windowOf([]byte(k)); kw != w {
+				t.Fatalf("group of window %d indexed under window %d", kw, w)
+			}
+		}
+		if n != wg.cached {
+			t.Fatalf("window %d counts %d cached groups, holds %d", w, wg.cached, n)
+		}
+		cached += n
+	}
+	if cached != h.hot.cachedN {
+		t.Fatalf("%d cached groups counted, %d held", h.hot.cachedN, cached)
+	}
+	if len(h.hot.order) != len(h.hot.windows) {
+		t.Fatalf("%d windows in order, %d indexed", len(h.hot.order), len(h.hot.windows))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("window index holds %d group keys, state %d", len(got), len(want))
+	}
+}

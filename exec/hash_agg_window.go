@@ -45,14 +45,13 @@ func (h *HashAgg) onWatermark(wm int64) ([]Message, error) {
 		if !closing && !expired {
 			continue
 		}
-		keys := h.windowKeys(w, closing)
 		if closing {
-			if err := h.emitClosed(cb, keys); err != nil {
+			if err := h.emitClosed(cb, h.windowKeys(w, true)); err != nil {
 				return nil, err
 			}
 		}
 		if expired {
-			if err := h.purgeWindow(w, keys); err != nil {
+			if err := h.purgeWindow(w); err != nil {
 				return nil, err
 			}
 		}
@@ -89,31 +88,35 @@ func (h *HashAgg) emitClosed(cb *ChunkBuilder, keys []string) error {
 	return nil
 }
 
-// purgeWindow removes an expired window's groups (keys) and everything
-// kept for them. A group key starts with its window, so one range
-// deletion removes the window's groups.
-func (h *HashAgg) purgeWindow(w int64, keys []string) error {
-	if len(keys) == 0 {
+// purgeWindow removes an expired window's groups and everything kept
+// for them. A group key starts with its window, so one range deletion
+// removes the window's groups, and the window index drops them at once.
+func (h *HashAgg) purgeWindow(w int64) error {
+	wg := h.hot.windows[w]
+	if wg == nil {
 		return nil
 	}
-	_, _, _, _, rest, err := encoding.Decode([]byte(keys[0]))
+	var first string
+	for k := range wg.keys {
+		first = k
+		break
+	}
+	_, _, _, _, rest, err := encoding.Decode([]byte(first))
 	if err != nil {
 		return types.Errorf(types.CodeDataCorrupted, "aggregate state: corrupt group key: %v", err)
 	}
-	prefix := []byte(keys[0][:len(keys[0])-len(rest)])
+	prefix := []byte(first[:len(first)-len(rest)])
 	end := encoding.PrefixEnd(prefix)
-	for _, k := range keys {
-		if g := h.hot.groups[k]; g != nil {
-			g.cached = false
-			delete(h.hot.groups, k)
-		}
-		if end == nil {
-			if err := h.State.Store.Delete(h.GroupsID, []byte(k)); err != nil {
+	if end == nil || h.EarlyFire || h.anyMultiset() {
+		for k := range wg.keys {
+			if end == nil {
+				if err := h.State.Store.Delete(h.GroupsID, []byte(k)); err != nil {
+					return err
+				}
+			}
+			if err := h.purgeValues([]byte(k)); err != nil {
 				return err
 			}
-		}
-		if err := h.purgeValues([]byte(k)); err != nil {
-			return err
 		}
 	}
 	h.indexDropWindow(w)

@@ -80,6 +80,9 @@ func runWindowDifferential(t *testing.T, rng *rand.Rand, kind string, onClose, e
 		agg.Groups, agg.WindowGroup = []Expr{col(3, ts), col(4, ts), col(1, types.TText)}, 1
 		pipe = Pipeline{&SessionWindow{TimeCol: 0, Keys: []int{1}, Gap: gap, AllowLateness: lateness, ID: 10, State: h, LateSink: sink}, agg}
 	}
+	if kind != "session" && rng.Intn(2) == 0 {
+		agg.CacheGroups = 1 + rng.Intn(3) // evictions reload groups from state
+	}
 	view := viewState{}
 	push := func(m Message) {
 		b := st.NewBatch()
@@ -96,6 +99,7 @@ func runWindowDifferential(t *testing.T, rng *rand.Rand, kind string, onClose, e
 				view.apply(t, o.Chunk)
 			}
 		}
+		checkWindowIndex(t, agg, st)
 	}
 	// The model, for TUMBLE and HOP: accepted and late (row, window) pairs.
 	type pair struct {
