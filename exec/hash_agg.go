@@ -77,8 +77,12 @@ type HashAgg struct {
 	lastGroups int
 	saveRow    []types.Datum // save's buffers
 	saveBuf    []byte
+	// oldBuf and nowBuf hold a group's output rows before and after a
+	// change, from load to the change's emission.
+	oldBuf, nowBuf []types.Datum
 	// windowGroups are the groups that are HOP's window columns, with Hop.
 	windowGroups []int
+	newGroups    groupSlab
 }
 
 var (
@@ -135,7 +139,7 @@ func (h *HashAgg) Init() ([]Message, error) {
 		return nil, err
 	}
 	cb := NewChunkBuilder(h.OutTypes())
-	cb.Append(Insert, h.output(g))
+	cb.Append(Insert, h.output(nil, g))
 	return []Message{{Chunk: cb.Build()}}, nil
 }
 

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"sort"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/weir-db/weir/storage/encoding"
@@ -13,12 +14,16 @@ import (
 // partial is one group's share of a chunk, folded in memory by the local
 // phase before the global phase merges it into state.
 type partial struct {
-	key  []byte
+	key  []byte // its own copy, never changed: mapKey shares it
 	vals []types.Datum
 	rows int64 // net rows
 	end  int64 // window end, for windowed aggregation
 	aggs []aggPartial
 }
+
+// mapKey is p's key as a string that shares its bytes, to key the
+// phase's map without a copy.
+func (p *partial) mapKey() string { return unsafe.String(unsafe.SliceData(p.key), len(p.key)) }
 
 type aggPartial struct {
 	n    int64                  // net values counted (aggregates without a multiset)
@@ -173,7 +178,7 @@ func (h *HashAgg) local(c *Chunk) ([]*partial, error) {
 					vals[j] = types.GetDatum(c.Rec.Column(g.(*ColRef).Idx), g.Type(), i)
 				}
 				p = slab.next(key, vals, end)
-				parts[string(key)] = p
+				parts[p.mapKey()] = p
 				order = append(order, p)
 			}
 			if needRow {
@@ -206,7 +211,7 @@ func (h *HashAgg) local(c *Chunk) ([]*partial, error) {
 			key = h.appendGroupKey(key[:0], vals)
 			if p = parts[string(key)]; p == nil {
 				p = slab.next(key, vals, end)
-				parts[string(key)] = p
+				parts[p.mapKey()] = p
 				order = append(order, p)
 			}
 		}
@@ -313,7 +318,8 @@ func (h *HashAgg) global(p *partial, cb *ChunkBuilder) error {
 	case correct:
 		var now []types.Datum
 		if alive {
-			now = h.output(g)
+			now = h.output(h.nowBuf, g)
+			h.nowBuf = now
 		}
 		emitDiff(cb, g.old, now)
 	case h.EarlyFire && !alive:

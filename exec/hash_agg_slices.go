@@ -131,7 +131,7 @@ func (h *HashAgg) spread(slices []*partial) ([]*partial, error) {
 			p := parts[string(key)]
 			if p == nil {
 				p = slab.next(key, vals, end)
-				parts[string(key)] = p
+				parts[p.mapKey()] = p
 				order = append(order, p)
 			}
 			if err := h.fold(p, s); err != nil {

@@ -78,13 +78,39 @@ func (h *HashAgg) load(key []byte, vals []types.Datum, withOld bool) (*groupStat
 		return nil, err
 	}
 	if g == nil {
-		g = &groupState{key: key, accs: make([][2]types.Datum, len(h.Aggs)), vals: append([]types.Datum(nil), vals...)}
+		g = h.newGroups.next(key, len(h.Aggs), vals)
 	}
 	g.old = nil
 	if withOld && (g.count > 0 || h.Scalar()) {
-		g.old = h.output(g)
+		g.old = h.output(h.oldBuf, g)
+		h.oldBuf = g.old
 	}
 	return g, nil
+}
+
+// groupSlab hands out new groups from blocks, with their accumulators
+// and values: three allocations per block instead of per group. A block
+// lives while any of its groups is cached; windows expire in order, and
+// their groups with them.
+type groupSlab struct {
+	gs   []groupState
+	accs [][2]types.Datum
+	vals []types.Datum
+}
+
+const groupSlabSize = 128
+
+func (s *groupSlab) next(key []byte, aggs int, vals []types.Datum) *groupState {
+	if len(s.gs) == cap(s.gs) {
+		s.gs = make([]groupState, 0, groupSlabSize)
+		s.accs = make([][2]types.Datum, 0, groupSlabSize*aggs)
+		s.vals = make([]types.Datum, 0, groupSlabSize*len(vals))
+	}
+	a, v := len(s.accs), len(s.vals)
+	s.accs = s.accs[:a+aggs]
+	s.vals = append(s.vals, vals...)
+	s.gs = append(s.gs, groupState{key: key, accs: s.accs[a : a+aggs : a+aggs], vals: s.vals[v:len(s.vals):len(s.vals)]})
+	return &s.gs[len(s.gs)-1]
 }
 
 // group returns a group from the cache or the state table (nil: absent).
@@ -305,9 +331,10 @@ func (h *HashAgg) provisional(gkey []byte) ([]types.Datum, error) {
 	return types.DecodeRow(v, h.OutTypes(), nil)
 }
 
-// output is a group's output row.
-func (h *HashAgg) output(g *groupState) []types.Datum {
-	out := append([]types.Datum(nil), g.vals...)
+// output is a group's output row, built in out's space (the caller
+// copies it, or keeps it only until the next call with the same buffer).
+func (h *HashAgg) output(out []types.Datum, g *groupState) []types.Datum {
+	out = append(out[:0], g.vals...)
 	for i, a := range h.Aggs {
 		n, _ := g.accs[i][0].(int64)
 		switch a.Func {

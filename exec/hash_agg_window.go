@@ -82,7 +82,8 @@ func (h *HashAgg) emitClosed(cb *ChunkBuilder, keys []string) error {
 			}
 		}
 		if g != nil && g.count > 0 {
-			emitDiff(cb, prov, h.output(g))
+			h.nowBuf = h.output(h.nowBuf, g)
+			emitDiff(cb, prov, h.nowBuf)
 		}
 	}
 	return nil
@@ -187,7 +188,8 @@ func (h *HashAgg) onFire() ([]Message, error) {
 			if g == nil || g.count == 0 {
 				continue
 			}
-			now := h.output(g)
+			now := h.output(h.nowBuf, g)
+			h.nowBuf = now
 			prov, err := h.provisional(key)
 			if err != nil {
 				return nil, err

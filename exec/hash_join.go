@@ -498,7 +498,7 @@ func (j *HashJoin) store(side int, k []byte, row []types.Datum, sign, degree int
 		if rows != nil {
 			rows.add(e, j.rowOffset(side, k))
 			j.cache[side].rows++
-			j.track(side, k, e)
+			j.track(side, rows, e)
 		}
 	}
 	before := e.count
@@ -536,7 +536,7 @@ func (j *HashJoin) cachedRows(side int, k []byte) (*joinRows, error) {
 	}
 	if rows == nil && c.whole == wholeYes {
 		// A new key of a side held whole: cache it, to stay whole.
-		rows = &joinRows{byRow: map[string]*joinEntry{}}
+		rows = &joinRows{k: string(k), byRow: map[string]*joinEntry{}}
 		j.cacheKey(side, k, rows)
 	}
 	return rows, nil
@@ -605,7 +605,7 @@ func (j *HashJoin) storeAppended(side int, k []byte, rows *joinRows, row []types
 		e.row = append([]types.Datum(nil), row...)
 		rows.add(e, j.rowOffset(side, k))
 		j.cache[side].rows++
-		j.track(side, k, e)
+		j.track(side, rows, e)
 	}
 	if err := s.Set(j.IDs[side], e.key, j.encodeEntry(e, side)); err != nil {
 		return 0, err

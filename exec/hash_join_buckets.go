@@ -180,14 +180,14 @@ func (j *HashJoin) expireBuckets(side int, wm int64) error {
 	c := &j.cache[side]
 	for _, n := range dead {
 		for _, br := range c.byBucket[n] {
-			r := c.keys[br.k]
-			if r == nil {
-				continue
+			r := br.r
+			if c.keys[r.k] != r {
+				continue // the cache started again since
 			}
-			at := j.rowOffset(side, []byte(br.k))
-			if r.byRow[string(br.e.key[at:])] == br.e {
+			k := []byte(r.k)
+			if r.byRow[string(br.e.key[j.rowOffset(side, k):])] == br.e {
 				br.e.count = 0
-				j.uncache(side, r, br.e, []byte(br.k))
+				j.uncache(side, r, br.e, k)
 			}
 		}
 		delete(c.byBucket, n)

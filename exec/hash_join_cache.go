@@ -12,6 +12,7 @@ import (
 // added. It is a write-through cache over the side's state table: every
 // change is written to state too, so dropping it loses nothing.
 type joinRows struct {
+	k       string // the join key
 	entries []*joinEntry
 	byRow   map[string]*joinEntry // by row key
 	dead    int                   // entries whose count fell to 0
@@ -33,9 +34,10 @@ type joinCache struct {
 	byBucket map[int64][]bucketRow
 }
 
-// bucketRow is a cached row of a bucket, under join key k.
+// bucketRow is a cached row of a bucket, among the rows r of its join
+// key.
 type bucketRow struct {
-	k string
+	r *joinRows
 	e *joinEntry
 }
 
@@ -79,7 +81,7 @@ func (j *HashJoin) rowsOf(side int, k []byte) (*joinRows, error) {
 	if c.whole == wholeYes {
 		return noRows, nil
 	}
-	r := &joinRows{byRow: map[string]*joinEntry{}}
+	r := &joinRows{k: string(k), byRow: map[string]*joinEntry{}}
 	off := j.rowOffset(side, k)
 	load := func(key, v []byte) error {
 		e, err := j.decodeEntry(key, v, side)
@@ -116,13 +118,13 @@ func (j *HashJoin) cacheKey(side int, k []byte, r *joinRows) {
 	c.keys[string(k)] = r
 	c.rows += len(r.entries)
 	for _, e := range r.entries {
-		j.track(side, k, e)
+		j.track(side, r, e)
 	}
 }
 
-// track lists cached entry e of join key k under its bucket, for a side
-// in expiry buckets.
-func (j *HashJoin) track(side int, k []byte, e *joinEntry) {
+// track lists cached entry e of rows r under its bucket, for a side in
+// expiry buckets.
+func (j *HashJoin) track(side int, r *joinRows, e *joinEntry) {
 	if j.buckets[side].width == 0 {
 		return
 	}
@@ -131,7 +133,7 @@ func (j *HashJoin) track(side int, k []byte, e *joinEntry) {
 		c.byBucket = map[int64][]bucketRow{}
 	}
 	n := decodeBucket(e.key)
-	c.byBucket[n] = append(c.byBucket[n], bucketRow{k: string(k), e: e})
+	c.byBucket[n] = append(c.byBucket[n], bucketRow{r: r, e: e})
 }
 
 // loadWhole reads side's state into the cache if it fits the budget,
@@ -154,8 +156,8 @@ func (j *HashJoin) loadWhole(side int) error {
 		}
 		r := keys[string(k)]
 		if r == nil {
-			r = &joinRows{byRow: map[string]*joinEntry{}}
-			keys[string(k)] = r
+			r = &joinRows{k: string(k), byRow: map[string]*joinEntry{}}
+			keys[r.k] = r
 		}
 		r.add(&e, pre+len(k))
 		return nil
@@ -168,9 +170,9 @@ func (j *HashJoin) loadWhole(side int) error {
 		return err
 	}
 	c.keys, c.rows, c.whole, c.byBucket = keys, n, wholeYes, nil
-	for k, r := range keys {
+	for _, r := range keys {
 		for _, e := range r.entries {
-			j.track(side, []byte(k), e)
+			j.track(side, r, e)
 		}
 	}
 	return nil
