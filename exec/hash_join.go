@@ -83,6 +83,10 @@ type HashJoin struct {
 	condBuf       []types.Datum
 	pairBuf       []types.Datum
 	encBuf        []byte
+	// keyBufs hold join keys (two: an update's old and new rows'), and
+	// rowKeyBuf a row's key, while a change is applied.
+	keyBufs   [2][]byte
+	rowKeyBuf []byte
 	// expiredTo is, per side, the expiry index position below which
 	// every entry is gone (nil: unknown since the start).
 	expiredTo [2][]byte
@@ -238,10 +242,10 @@ func (j *HashJoin) decodeEntry(k, v []byte, side int) (joinEntry, error) {
 	return joinEntry{key: append([]byte(nil), k...), count: n, degree: d, row: row}, nil
 }
 
-// joinKey encodes row's join key; ok is false when a key column is NULL
-// (such a row matches nothing).
-func (j *HashJoin) joinKey(side int, row []types.Datum) ([]byte, bool) {
-	var k []byte
+// joinKey encodes row's join key, appending to buf; ok is false when a
+// key column is NULL (such a row matches nothing).
+func (j *HashJoin) joinKey(buf []byte, side int, row []types.Datum) ([]byte, bool) {
+	k := buf
 	for _, c := range j.Keys[side] {
 		if row[c] == nil {
 			return nil, false
@@ -359,7 +363,7 @@ func appendN(out *ChunkBuilder, op Op, row []types.Datum, n int64) {
 
 // apply joins one change of side's row (sign +1 or -1) and updates state.
 func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuilder) error {
-	k, degree, ok, err := j.join(side, row, sign, out)
+	k, degree, ok, err := j.join(side, row, sign, 0, out)
 	if err != nil || !ok {
 		return err
 	}
@@ -369,9 +373,11 @@ func (j *HashJoin) apply(side int, row []types.Datum, sign int64, out *ChunkBuil
 
 // join outputs what one change of side's row (sign +1 or -1) changes in
 // the join's result, and updates the degrees of the other side's rows it
-// matches. It returns the row's join key and degree, and whether the row
-// is to be stored (not when it is late, or its key is NULL).
-func (j *HashJoin) join(side int, row []types.Datum, sign int64, out *ChunkBuilder) (k []byte, degree int64, ok bool, err error) {
+// matches. It returns the row's join key, encoded in key buffer slot (0
+// or 1: valid until the next call with that slot), the row's degree, and
+// whether the row is to be stored (not when it is late, or its key is
+// NULL).
+func (j *HashJoin) join(side int, row []types.Datum, sign int64, slot int, out *ChunkBuilder) (k []byte, degree int64, ok bool, err error) {
 	if x := j.Expire[1-side]; x != nil && j.wms.wm[side] != windowing.NoWatermark {
 		if t, ok := row[x.OtherCol].(types.DTimestamp); ok && int64(t)+x.OtherSlack < j.wms.wm[side] {
 			j.late.v++
@@ -379,7 +385,7 @@ func (j *HashJoin) join(side int, row []types.Datum, sign int64, out *ChunkBuild
 		}
 	}
 	op := opOf(sign)
-	k, ok = j.joinKey(side, row)
+	k, ok = j.joinKey(j.keyBufs[slot][:0], side, row)
 	if !ok {
 		if j.preserved(side) || side == 0 && j.Kind == JoinAnti {
 			if j.Kind == JoinAnti {
@@ -466,6 +472,7 @@ func (j *HashJoin) join(side int, row []types.Datum, sign int64, out *ChunkBuild
 	if !j.needsDegree(side) {
 		degree = 0
 	}
+	j.keyBufs[slot] = k
 	return k, degree, true, nil
 }
 

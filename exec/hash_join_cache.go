@@ -149,7 +149,7 @@ func (j *HashJoin) loadWhole(side int) error {
 		if err != nil {
 			return err
 		}
-		k, ok := j.joinKey(side, e.row)
+		k, ok := j.joinKey(nil, side, e.row)
 		pre := j.rowOffset(side, k) - len(k)
 		if !ok || len(key) < pre || !bytes.HasPrefix(key[pre:], k) {
 			return types.Errorf(types.CodeDataCorrupted, "join state entry does not start with its row's join key")

@@ -45,15 +45,19 @@ func (j *HashJoin) startKeyed(side int) error {
 }
 
 // rowKeyOf is row's key within its join key on side: its upsert key when
-// the side is keyed, else the whole row.
+// the side is keyed, else the whole row. It is valid until the next call.
 func (j *HashJoin) rowKeyOf(side int, row []types.Datum) []byte {
+	k := j.rowKeyBuf[:0]
 	if !j.keyed[side] {
-		return RowKey(j.Types[side], row)
+		for i, t := range j.Types[side] {
+			k = types.AppendKey(k, t, row[i], false)
+		}
+	} else {
+		for _, c := range j.Keyed[side] {
+			k = types.AppendKey(k, j.Types[side][c], row[c], false)
+		}
 	}
-	var k []byte
-	for _, c := range j.Keyed[side] {
-		k = types.AppendKey(k, j.Types[side][c], row[c], false)
-	}
+	j.rowKeyBuf = k
 	return k
 }
 
@@ -62,11 +66,11 @@ func (j *HashJoin) rowKeyOf(side int, row []types.Datum) []byte {
 // stored with one write when the row stays under its join key and
 // bucket.
 func (j *HashJoin) update(side int, old, row []types.Datum, out *ChunkBuilder) error {
-	ko, do, storeOld, err := j.join(side, old, -1, out)
+	ko, do, storeOld, err := j.join(side, old, -1, 0, out)
 	if err != nil {
 		return err
 	}
-	kn, dn, storeNew, err := j.join(side, row, 1, out)
+	kn, dn, storeNew, err := j.join(side, row, 1, 1, out)
 	if err != nil {
 		return err
 	}
