@@ -43,12 +43,26 @@ func makeBenchEvents(n int) benchEvents {
 	return ev
 }
 
-// windowPipeline is Tumble or Hop, then a count per (window_start, key).
-func windowPipeline(h *StateHandle, hop, onClose bool, size, slide int64) Pipeline {
+// windowKind is how a benchmark assigns windows.
+type windowKind int
+
+const (
+	tumbleWindows windowKind = iota
+	hopWindows               // HOP, then the aggregation
+	hopSlices                // the aggregation over HOP slices (views' plan)
+)
+
+// windowPipeline is Tumble or Hop, then a count per (window_start, key),
+// or that count over HOP slices.
+func windowPipeline(h *StateHandle, kind windowKind, onClose bool, size, slide int64) Pipeline {
 	agg := &HashAgg{Groups: []Expr{col(3, types.TTimestamp), col(1, types.TText)}, Aggs: []AggSpec{{Func: "count_star", T: types.TInt8}},
 		WindowGroup: 0, WindowEndDelta: size, WindowSize: size, EmitOnClose: onClose, AppendOnlyInput: true, GroupsID: 20, ValuesID: 21, State: h}
-	if hop {
+	switch kind {
+	case hopWindows:
 		return Pipeline{&Hop{TimeCol: 0, Size: size, Slide: slide}, agg}
+	case hopSlices:
+		agg.Hop = &HopSlices{TimeCol: 0, Size: size, Slide: slide}
+		return Pipeline{agg}
 	}
 	return Pipeline{&Tumble{TimeCol: 0, Size: size}, agg}
 }
@@ -141,13 +155,13 @@ func openBenchStore(b *testing.B) *state.Store {
 	return st
 }
 
-func benchWindowAgg(b *testing.B, hop, onClose bool) {
+func benchWindowAgg(b *testing.B, kind windowKind, onClose bool) {
 	const size, slide = 10_000_000, 2_000_000 // 10 s windows; HOP every 2 s
 	ev := makeBenchEvents(b.N)
 	cs, wms := benchChunks(ev, 0, b.N)
 	st := openBenchStore(b)
 	h := &StateHandle{}
-	p := windowPipeline(h, hop, onClose, size, slide)
+	p := windowPipeline(h, kind, onClose, size, slide)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -156,7 +170,7 @@ func benchWindowAgg(b *testing.B, hop, onClose bool) {
 	b.StopTimer()
 	loopStart := time.Now()
 	sl := int64(size)
-	if hop {
+	if kind != tumbleWindows {
 		sl = slide
 	}
 	handLoop(ev, size, sl)
@@ -165,10 +179,12 @@ func benchWindowAgg(b *testing.B, hop, onClose bool) {
 	b.ReportMetric(float64(b.N)/loopSecs, "loop-events/s")
 }
 
-func BenchmarkTumbleCount(b *testing.B)      { benchWindowAgg(b, false, false) }
-func BenchmarkTumbleCountClose(b *testing.B) { benchWindowAgg(b, false, true) }
-func BenchmarkHopCount(b *testing.B)         { benchWindowAgg(b, true, false) }
-func BenchmarkHopCountClose(b *testing.B)    { benchWindowAgg(b, true, true) }
+func BenchmarkTumbleCount(b *testing.B)         { benchWindowAgg(b, tumbleWindows, false) }
+func BenchmarkTumbleCountClose(b *testing.B)    { benchWindowAgg(b, tumbleWindows, true) }
+func BenchmarkHopCount(b *testing.B)            { benchWindowAgg(b, hopWindows, false) }
+func BenchmarkHopCountClose(b *testing.B)       { benchWindowAgg(b, hopWindows, true) }
+func BenchmarkHopSlicesCount(b *testing.B)      { benchWindowAgg(b, hopSlices, false) }
+func BenchmarkHopSlicesCountClose(b *testing.B) { benchWindowAgg(b, hopSlices, true) }
 
 // BenchmarkWindowStateFlat runs a TUMBLE count over 10 million events
 // and reports the operator's state bytes after 1, 5 and 10 million: the
@@ -180,7 +196,7 @@ func BenchmarkWindowStateFlat(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		st := openBenchStore(b)
 		h := &StateHandle{}
-		p := windowPipeline(h, false, false, 10_000_000, 10_000_000)
+		p := windowPipeline(h, tumbleWindows, false, 10_000_000, 10_000_000)
 		done := 0
 		for _, at := range []int{1_000_000, 5_000_000, 10_000_000} {
 			cs, wms := benchChunks(ev, done, at)
