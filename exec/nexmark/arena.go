@@ -1,6 +1,7 @@
 package nexmark
 
 import (
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -68,10 +69,24 @@ func (a *arena) pad(r *rng, have int, avg int64) string {
 	need := avg - int64(have)
 	n := int(r.intn(2*need + 1))
 	at := len(a.buf)
-	for n > 0 {
+	// Filled in place, six letters a draw: the same letters as appending
+	// them one by one, without a bounds check and length update each.
+	a.buf = slices.Grow(a.buf, n)[:at+n]
+	out := a.buf[at:]
+	for len(out) >= 6 {
 		x := r.next()
-		for j := 0; j < 6 && n > 0; j, n = j+1, n-1 {
-			a.buf = append(a.buf, byte('a'+(x&0x3ff)*26>>10))
+		out[0] = byte('a' + (x&0x3ff)*26>>10)
+		out[1] = byte('a' + (x>>10&0x3ff)*26>>10)
+		out[2] = byte('a' + (x>>20&0x3ff)*26>>10)
+		out[3] = byte('a' + (x>>30&0x3ff)*26>>10)
+		out[4] = byte('a' + (x>>40&0x3ff)*26>>10)
+		out[5] = byte('a' + (x>>50&0x3ff)*26>>10)
+		out = out[6:]
+	}
+	if len(out) > 0 {
+		x := r.next()
+		for j := range out {
+			out[j] = byte('a' + (x&0x3ff)*26>>10)
 			x >>= 10
 		}
 	}
