@@ -82,7 +82,7 @@ type HashAgg struct {
 	oldBuf, nowBuf []types.Datum
 	// windowGroups are the groups that are HOP's window columns, with Hop.
 	windowGroups []int
-	newGroups    groupSlab
+	groupBlocks  groupSlab
 }
 
 var (

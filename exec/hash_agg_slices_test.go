@@ -80,22 +80,8 @@ func runHopSlices(t *testing.T, rng *rand.Rand) {
 	pipes := [2]Pipeline{{sliced}, {&Hop{TimeCol: 0, Size: size, Slide: slide, Offset: offset}, hopped}}
 	views := [2]viewState{{}, {}}
 	push := func(m Message) {
-		for i, pipe := range pipes {
-			b := st.NewBatch()
-			hs.Store, hh.Store = b, b
-			out, err := pipe.Push(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Commit(); err != nil {
-				t.Fatal(err)
-			}
-			for _, o := range out {
-				if o.Chunk != nil {
-					views[i].apply(t, o.Chunk)
-				}
-			}
-		}
+		pushEpoch(t, st, hs, pipes[0], m, views[0])
+		pushEpoch(t, st, hh, pipes[1], m, views[1])
 		checkWindowIndex(t, sliced, st)
 		if got, want := views[0].String(), views[1].String(); got != want {
 			t.Fatalf("size %d slide %d offset %d: slices differ from HOP\nslices:\n%s\nHOP:\n%s", size, slide, offset, got, want)

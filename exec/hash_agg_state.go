@@ -78,7 +78,7 @@ func (h *HashAgg) load(key []byte, vals []types.Datum, withOld bool) (*groupStat
 		return nil, err
 	}
 	if g == nil {
-		g = h.newGroups.next(key, len(h.Aggs), vals)
+		g = h.groupBlocks.next(key, len(h.Aggs), vals)
 	}
 	g.old = nil
 	if withOld && (g.count > 0 || h.Scalar()) {

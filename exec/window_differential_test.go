@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/weir-db/weir/storage/state"
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
 )
@@ -42,6 +43,26 @@ func TestWindowDifferential(t *testing.T) {
 					runWindowDifferential(t, rand.New(rand.NewSource(seed)), kind, pol.onClose, pol.early, pol.lateness)
 				})
 			}
+		}
+	}
+}
+
+// pushEpoch runs m through p as one epoch over st (h is the state
+// handle p's operators use) and applies what comes out to view.
+func pushEpoch(t *testing.T, st *state.Store, h *StateHandle, p Pipeline, m Message, view viewState) {
+	t.Helper()
+	b := st.NewBatch()
+	h.Store = b
+	out, err := p.Push(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Chunk != nil {
+			view.apply(t, o.Chunk)
 		}
 	}
 }
@@ -85,20 +106,7 @@ func runWindowDifferential(t *testing.T, rng *rand.Rand, kind string, onClose, e
 	}
 	view := viewState{}
 	push := func(m Message) {
-		b := st.NewBatch()
-		h.Store = b
-		out, err := pipe.Push(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range out {
-			if o.Chunk != nil {
-				view.apply(t, o.Chunk)
-			}
-		}
+		pushEpoch(t, st, h, pipe, m, view)
 		checkWindowIndex(t, agg, st)
 	}
 	// The model, for TUMBLE and HOP: accepted and late (row, window) pairs.
