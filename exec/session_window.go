@@ -3,10 +3,8 @@ package exec
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"sort"
 
-	"github.com/weir-db/weir/storage/encoding"
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
 )
@@ -29,23 +27,11 @@ import (
 // expired session, and the result equals sessions recomputed over the
 // accepted rows.
 //
-// To know what expired, a marker keeps each key's latest expired session.
-// A marker goes once the watermark is gap + AllowLateness past the
-// session and the key has no open session (rows that old start expired
-// sessions of their own, unless an open session took them in); its end
-// then raises the horizon, at or below which every row is late. So state
-// stays bounded by the open sessions and the keys seen lately, at the
-// price of calling late a row more than gap + lateness behind the
-// watermark whose key's sessions all expired.
-//
-// State (table ID), tags first:
+// What expired is known from the session index (see sessionIndex),
+// which shares the operator's table with the rows:
 //
 //	'r' key ts row       multiplicity (varint), row     rows of open sessions
-//	's' key start        end (big-endian)               open sessions by key
-//	'e' end key start    -                              open sessions by end, for expiry
-//	'c' key              start, end, expiry             the key's latest expired session
-//	'x' expiry key       -                              markers by when they may go
-//	0xff ...             watermark, late count, horizon
+//	0xff ...             watermark, late count
 type SessionWindow struct {
 	TimeCol       int
 	Keys          []int // partition columns (the aggregation's other group columns)
@@ -56,8 +42,9 @@ type SessionWindow struct {
 	LateSink      *LateSink
 	Late          int64
 
-	wm, late, horizon counter
-	inTypes           []types.Type
+	wm, late counter
+	inTypes  []types.Type
+	idx      sessionIndex
 }
 
 // sessionRow is one distinct input row of a key during a chunk.
@@ -74,13 +61,7 @@ type sessionChange struct {
 	row  []types.Datum
 }
 
-const (
-	tagRows     = 'r'
-	tagSessions = 's'
-	tagEnds     = 'e'
-	tagClosed   = 'c'
-	tagExpiry   = 'x'
-)
+const tagRows = 'r'
 
 func (w *SessionWindow) policy() windowing.Policy {
 	return windowing.Policy{AllowLateness: w.AllowLateness}
@@ -97,14 +78,15 @@ func (w *SessionWindow) loadCounters() error {
 		}
 		w.Late = w.late.v
 	}
-	w.horizon.key = horizonKey
-	return w.horizon.load(w.State.Store, w.ID, windowing.NoWatermark)
+	w.idx.id, w.idx.state, w.idx.gap, w.idx.lateness = w.ID, w.State, w.Gap, w.AllowLateness
+	return w.idx.load()
 }
 
-var horizonKey = []byte{0xff, 'h', 'z'}
-
 // Reset implements Resetter.
-func (w *SessionWindow) Reset() { w.wm.loaded, w.late.loaded, w.horizon.loaded = false, false, false }
+func (w *SessionWindow) Reset() {
+	w.wm.loaded, w.late.loaded = false, false
+	w.idx.reset()
+}
 
 // Process implements Operator.
 func (w *SessionWindow) Process(m Message) ([]Message, error) {
@@ -161,78 +143,21 @@ func (w *SessionWindow) partitionKey(row []types.Datum) []byte {
 	return k
 }
 
-func tsKey(buf []byte, ts int64) []byte { return encoding.AppendInt(buf, ts) }
-
-func decodeTS(k []byte) (int64, error) {
-	kind, i, _, _, _, err := encoding.Decode(k)
-	if err != nil || kind != encoding.KindInt {
-		return 0, types.Errorf(types.CodeDataCorrupted, "session window state key is corrupt")
-	}
-	return i, nil
-}
-
-func tagged(tag byte, parts ...[]byte) []byte {
-	k := []byte{tag}
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
-
-// sessionMarker is a key's latest expired session and when its marker
-// may go.
-type sessionMarker struct {
-	span   windowing.Span
-	expiry int64
-}
-
-// marker reads the key's latest expired session.
-func (w *SessionWindow) marker(pk []byte) (sessionMarker, bool, error) {
-	v, err := w.State.Store.Get(w.ID, tagged(tagClosed, pk))
-	if errors.Is(err, ErrNotFound) {
-		return sessionMarker{}, false, nil
-	}
-	if err != nil {
-		return sessionMarker{}, false, err
-	}
-	if len(v) != 24 {
-		return sessionMarker{}, false, types.Errorf(types.CodeDataCorrupted, "session marker is corrupt")
-	}
-	u := func(i int) int64 { return int64(binary.BigEndian.Uint64(v[8*i:])) }
-	return sessionMarker{span: windowing.Span{Start: u(0), End: u(1)}, expiry: u(2)}, true, nil
-}
-
-// setMarker writes a key's marker and its expiry entry.
-func (w *SessionWindow) setMarker(pk []byte, m sessionMarker) error {
-	v := binary.BigEndian.AppendUint64(nil, uint64(m.span.Start))
-	v = binary.BigEndian.AppendUint64(v, uint64(m.span.End))
-	v = binary.BigEndian.AppendUint64(v, uint64(m.expiry))
-	if err := w.State.Store.Set(w.ID, tagged(tagClosed, pk), v); err != nil {
-		return err
-	}
-	return w.State.Store.Set(w.ID, tagged(tagExpiry, tsKey(nil, m.expiry), pk), nil)
-}
-
 // processKey applies one key's changes: late ones are dropped, the rest
 // recompute the sessions they touch.
 func (w *SessionWindow) processKey(pk []byte, changes []sessionChange, cb *ChunkBuilder) error {
-	m, hasMarker, err := w.marker(pk)
+	m, err := w.idx.marker(pk)
 	if err != nil {
 		return err
 	}
 	kept := changes[:0]
 	for _, ch := range changes {
-		switch {
-		case hasMarker && ch.ts <= m.span.End || ch.ts <= w.horizon.v:
+		if w.idx.late(m, ch.ts) {
 			w.Late++
-			win := windowing.Span{Start: ch.ts, End: ch.ts + w.Gap}
-			if hasMarker && m.span.Touches(ch.ts, w.Gap) {
-				win = m.span
-			}
-			w.LateSink.Add(win, ch.row)
-		default:
-			kept = append(kept, ch)
+			w.LateSink.Add(w.idx.lateWindow(m, ch.ts), ch.row)
+			continue
 		}
+		kept = append(kept, ch)
 	}
 	if len(kept) == 0 {
 		return nil
@@ -242,22 +167,8 @@ func (w *SessionWindow) processKey(pk []byte, changes []sessionChange, cb *Chunk
 		lo, hi = min(lo, ch.ts), max(hi, ch.ts)
 	}
 	// The open sessions the changes can touch.
-	var old []windowing.Span
-	err = w.State.Store.Scan(w.ID, tagged(tagSessions, pk), func(k, v []byte) error {
-		start, err := decodeTS(k[1+len(pk):])
-		if err != nil {
-			return err
-		}
-		if start > hi+w.Gap {
-			return errStopScan
-		}
-		end := int64(binary.BigEndian.Uint64(v))
-		if end >= lo {
-			old = append(old, windowing.Span{Start: start, End: end})
-		}
-		return nil
-	})
-	if err != nil && err != errStopScan {
+	old, err := w.idx.touching(nil, pk, lo, hi)
+	if err != nil {
 		return err
 	}
 	// Their rows: every row with a time in [first start, last row time].
@@ -354,23 +265,7 @@ func (w *SessionWindow) processKey(pk []byte, changes []sessionChange, cb *Chunk
 			return err
 		}
 	}
-	for _, s := range old {
-		if err := w.State.Store.Delete(w.ID, tagged(tagSessions, pk, tsKey(nil, s.Start))); err != nil {
-			return err
-		}
-		if err := w.State.Store.Delete(w.ID, tagged(tagEnds, tsKey(nil, s.End), pk, tsKey(nil, s.Start))); err != nil {
-			return err
-		}
-	}
-	for _, s := range now {
-		if err := w.State.Store.Set(w.ID, tagged(tagSessions, pk, tsKey(nil, s.Start)), binary.BigEndian.AppendUint64(nil, uint64(s.End))); err != nil {
-			return err
-		}
-		if err := w.State.Store.Set(w.ID, tagged(tagEnds, tsKey(nil, s.End), pk, tsKey(nil, s.Start)), nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.idx.replace(pk, old, now)
 }
 
 // dropExpired drops, as late, the rows of new sessions that have already
@@ -427,7 +322,8 @@ func spanOf(spans []windowing.Span, ts int64) windowing.Span {
 }
 
 // onWatermark expires sessions whose end plus the allowed lateness the
-// watermark has reached, and markers no on-time row can touch any more.
+// watermark has reached, with their rows, and markers no on-time row can
+// touch any more.
 func (w *SessionWindow) onWatermark(wm int64) ([]Message, error) {
 	fwd := []Message{{Watermark: &wm}}
 	if wm <= w.wm.v {
@@ -437,91 +333,14 @@ func (w *SessionWindow) onWatermark(wm int64) ([]Message, error) {
 	if err := w.wm.store(w.State.Store, w.ID); err != nil {
 		return nil, err
 	}
-	pol := w.policy()
-	type expiring struct {
-		pk   []byte
-		span windowing.Span
-		key  []byte
-	}
-	var todo []expiring
-	err := w.State.Store.Scan(w.ID, []byte{tagEnds}, func(k, _ []byte) error {
-		end, err := decodeTS(k[1:])
-		if err != nil {
-			return err
-		}
-		if !pol.Expired(end, wm) {
-			return errStopScan
-		}
-		pk := append([]byte(nil), k[10:len(k)-9]...)
-		start, err := decodeTS(k[len(k)-9:])
-		if err != nil {
-			return err
-		}
-		todo = append(todo, expiring{pk: pk, span: windowing.Span{Start: start, End: end}, key: append([]byte(nil), k...)})
-		return nil
-	})
-	if err != nil && err != errStopScan {
+	if err := w.idx.advance(wm, w.dropRows); err != nil {
 		return nil, err
-	}
-	for _, x := range todo {
-		if err := w.expire(x.pk, x.span, x.key); err != nil {
-			return nil, err
-		}
-	}
-	// Markers whose expiry the watermark reached go, unless the key has an
-	// open session an old row could still join; their ends raise the
-	// horizon.
-	type due struct{ key, pk []byte }
-	var dues []due
-	err = w.State.Store.Scan(w.ID, []byte{tagExpiry}, func(k, _ []byte) error {
-		at, err := decodeTS(k[1:])
-		if err != nil {
-			return err
-		}
-		if at > wm {
-			return errStopScan
-		}
-		dues = append(dues, due{key: append([]byte(nil), k...), pk: append([]byte(nil), k[10:]...)})
-		return nil
-	})
-	if err != nil && err != errStopScan {
-		return nil, err
-	}
-	for _, d := range dues {
-		if err := w.State.Store.Delete(w.ID, d.key); err != nil {
-			return nil, err
-		}
-		m, ok, err := w.marker(d.pk)
-		if err != nil || !ok {
-			return nil, err
-		}
-		open, err := w.firstOpen(d.pk)
-		if err != nil {
-			return nil, err
-		}
-		if open != nil {
-			// Look again once that session could have expired.
-			m.expiry = open.End + w.Gap + w.AllowLateness
-			if err := w.setMarker(d.pk, m); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := w.State.Store.Delete(w.ID, tagged(tagClosed, d.pk)); err != nil {
-			return nil, err
-		}
-		if m.span.End > w.horizon.v {
-			w.horizon.v = m.span.End
-			if err := w.horizon.store(w.State.Store, w.ID); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return fwd, nil
 }
 
-// expire removes an expired session's rows and records the key's marker.
-func (w *SessionWindow) expire(pk []byte, s windowing.Span, endKey []byte) error {
+// dropRows removes the rows of an expired session.
+func (w *SessionWindow) dropRows(pk []byte, s windowing.Span) error {
 	st := w.State.Store
 	prefix := tagged(tagRows, pk)
 	var rows [][]byte
@@ -546,41 +365,5 @@ func (w *SessionWindow) expire(pk []byte, s windowing.Span, endKey []byte) error
 			return err
 		}
 	}
-	if err := st.Delete(w.ID, endKey); err != nil {
-		return err
-	}
-	if err := st.Delete(w.ID, tagged(tagSessions, pk, tsKey(nil, s.Start))); err != nil {
-		return err
-	}
-	prev, had, err := w.marker(pk)
-	if err != nil {
-		return err
-	}
-	if had {
-		if prev.span.End >= s.End {
-			return nil
-		}
-		if err := st.Delete(w.ID, tagged(tagExpiry, tsKey(nil, prev.expiry), pk)); err != nil {
-			return err
-		}
-	}
-	return w.setMarker(pk, sessionMarker{span: s, expiry: s.End + w.Gap + w.AllowLateness})
-}
-
-// firstOpen returns the key's earliest open session (nil: none).
-func (w *SessionWindow) firstOpen(pk []byte) (*windowing.Span, error) {
-	var out *windowing.Span
-	prefix := tagged(tagSessions, pk)
-	err := w.State.Store.Scan(w.ID, prefix, func(k, v []byte) error {
-		start, err := decodeTS(k[len(prefix):])
-		if err != nil {
-			return err
-		}
-		out = &windowing.Span{Start: start, End: int64(binary.BigEndian.Uint64(v))}
-		return errStopScan
-	})
-	if err != nil && err != errStopScan {
-		return nil, err
-	}
-	return out, nil
+	return nil
 }
