@@ -65,6 +65,9 @@ type HashAgg struct {
 	// Hop, when set, makes the aggregation compute HOP windows itself
 	// (see HopSlices); the input is then HOP's input.
 	Hop *HopSlices
+	// Session, when set, makes the aggregation compute SESSION windows
+	// itself (see SessionMerge); the input is then the window's input.
+	Session *SessionMerge
 
 	hot        hotState
 	wm         counter
@@ -80,7 +83,8 @@ type HashAgg struct {
 	// oldBuf and nowBuf hold a group's output rows before and after a
 	// change, from load to the change's emission.
 	oldBuf, nowBuf []types.Datum
-	// windowGroups are the groups that are HOP's window columns, with Hop.
+	// windowGroups are the groups that are HOP's or SESSION's window
+	// columns, with Hop or Session.
 	windowGroups []int
 	groupBlocks  groupSlab
 }
@@ -183,6 +187,11 @@ func (h *HashAgg) Process(m Message) ([]Message, error) {
 	slices.SortFunc(order, func(a, b *partial) int { return bytes.Compare(a.key, b.key) })
 	cb := NewChunkBuilder(h.OutTypes())
 	cb.ReserveRows(len(order))
+	if h.Session != nil {
+		if err := h.foldMerged(order, cb); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range order {
 		if err := h.global(p, cb); err != nil {
 			return nil, err
@@ -221,4 +230,7 @@ func rowsEqual(a, b []types.Datum) bool {
 func (h *HashAgg) Reset() {
 	h.wm.loaded, h.late.loaded = false, false
 	h.hot = hotState{}
+	if h.Session != nil {
+		h.Session.idx.reset()
+	}
 }

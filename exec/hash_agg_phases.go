@@ -313,6 +313,13 @@ func (h *HashAgg) global(p *partial, cb *ChunkBuilder) error {
 			return err
 		}
 	}
+	return h.settle(g, correct, cb)
+}
+
+// settle appends the output change of a group the global phase changed,
+// as the policy calls for (correct: the view holds its current row), and
+// saves it.
+func (h *HashAgg) settle(g *groupState, correct bool, cb *ChunkBuilder) error {
 	alive := g.count > 0 || h.Scalar()
 	switch {
 	case correct:

@@ -23,9 +23,16 @@ type HopSlices struct {
 	Size, Slide, Offset int64 // microseconds
 }
 
-// partials runs the local phase over a chunk: per group, or with Hop per
-// window from per slice.
+// partials runs the local phase over a chunk: per group, with Hop per
+// window from per slice, with Session per session after the chunk.
 func (h *HashAgg) partials(c *Chunk) ([]*partial, error) {
+	if h.Session != nil {
+		sc, err := h.sessionChunk(c)
+		if err != nil || sc == nil {
+			return nil, err
+		}
+		return h.local(sc)
+	}
 	if h.Hop == nil {
 		return h.local(c)
 	}

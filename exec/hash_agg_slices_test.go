@@ -5,7 +5,6 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/apache/arrow/go/v15/arrow/decimal128"
 	"github.com/weir-db/weir/types"
 	"github.com/weir-db/weir/windowing"
 )
@@ -32,7 +31,7 @@ func runHopSlices(t *testing.T, rng *rand.Rand) {
 	size := slide * int64(1+rng.Intn(4))
 	offset := int64(rng.Intn(int(slide)))
 	onClose := rng.Intn(2) == 0
-	ts, in := types.TTimestamp, []types.Type{types.TTimestamp, types.TText, types.TInt8, types.NumericOf(2)}
+	ts := types.TTimestamp
 	ws, we := col(4, ts), col(5, ts)
 	var groups []Expr
 	windowGroup, delta := 0, size
@@ -54,17 +53,7 @@ func runHopSlices(t *testing.T, rng *rand.Rand) {
 		groups, windowGroup = []Expr{col(1, types.TText)}, -1
 	}
 	onClose = onClose && windowGroup >= 0 // as the planner requires
-	positive := &Call{Func: ">", Args: []Expr{col(2, types.TInt8), &Const{V: int64(3), T: types.TInt8}}, T: types.TBool}
-	aggs := []AggSpec{
-		{Func: "count_star", T: types.TInt8},
-		{Func: "count", Arg: col(2, types.TInt8), T: types.TInt8},
-		{Func: "sum", Arg: col(3, in[3]), T: in[3]},
-		{Func: "avg", Arg: col(2, types.TInt8), T: types.NumericOf(0)},
-		{Func: "min", Arg: col(3, in[3]), T: in[3]},
-		{Func: "max", Arg: col(2, types.TInt8), T: types.TInt8},
-		{Func: "count", Arg: col(2, types.TInt8), Distinct: true, T: types.TInt8},
-		{Func: "sum", Arg: col(2, types.TInt8), Filter: positive, T: types.TInt8},
-	}
+	aggs := fusionAggs(true)
 	make1 := func(id uint32, h *StateHandle) *HashAgg {
 		return &HashAgg{Groups: groups, Aggs: aggs, WindowGroup: windowGroup, WindowEndDelta: delta, WindowSize: size,
 			EmitOnClose: onClose, AppendOnlyInput: true, GroupsID: id, ValuesID: id + 1, State: h}
@@ -103,23 +92,7 @@ func runHopSlices(t *testing.T, rng *rand.Rand) {
 			}
 			continue
 		}
-		cb := NewChunkBuilder(in)
-		for n := rng.Intn(12); n > 0; n-- {
-			var tv types.Datum = types.DTimestamp(front - int64(rng.Intn(3*int(size)+1)))
-			front += int64(rng.Intn(3))
-			if rng.Intn(15) == 0 {
-				tv = nil
-			}
-			var x, d types.Datum = int64(rng.Intn(8)), types.Decimal{Coef: decimal128.FromI64(int64(rng.Intn(2000) - 1000)), Scale: 2}
-			if rng.Intn(6) == 0 {
-				x = nil
-			}
-			if rng.Intn(6) == 0 {
-				d = nil
-			}
-			cb.Append(Insert, []types.Datum{tv, []string{"a", "b", "c"}[rng.Intn(3)], x, d})
-		}
-		if c := cb.Build(); c != nil {
+		if c := fusionChunk(rng, &front, 12, 3*int(size), 3); c != nil {
 			push(Message{Chunk: c})
 		}
 	}

@@ -22,6 +22,15 @@ func (h *HashAgg) onWatermark(wm int64) ([]Message, error) {
 	if err := h.wm.store(h.State.Store, h.GroupsID); err != nil {
 		return nil, err
 	}
+	if h.Session != nil {
+		x, err := h.sessions()
+		if err != nil {
+			return nil, err
+		}
+		if err := x.advance(wm, nil); err != nil {
+			return nil, err
+		}
+	}
 	if h.WindowGroup < 0 {
 		return []Message{fwd}, nil
 	}

@@ -12,6 +12,15 @@ import (
 // input columns are shared, not copied. The time column must hold no
 // NULLs.
 func withWindowCols(c *Chunk, ts []arrow.Timestamp, size int64, start func(ts int64) int64) *Chunk {
+	return withSpans(c, func(i int) (int64, int64) {
+		s := start(int64(ts[i]))
+		return s, s + size
+	})
+}
+
+// withSpans returns c's rows with window_start and window_end columns
+// appended, row i's from span(i); the input columns are shared.
+func withSpans(c *Chunk, span func(i int) (start, end int64)) *Chunk {
 	n := c.Len()
 	sb := array.NewTimestampBuilder(memory.DefaultAllocator, arrow.FixedWidthTypes.Timestamp_us.(*arrow.TimestampType))
 	eb := array.NewTimestampBuilder(memory.DefaultAllocator, arrow.FixedWidthTypes.Timestamp_us.(*arrow.TimestampType))
@@ -19,10 +28,10 @@ func withWindowCols(c *Chunk, ts []arrow.Timestamp, size int64, start func(ts in
 	defer eb.Release()
 	sb.Reserve(n)
 	eb.Reserve(n)
-	for _, t := range ts[:n] {
-		s := start(int64(t))
+	for i := 0; i < n; i++ {
+		s, e := span(i)
 		sb.UnsafeAppend(arrow.Timestamp(s))
-		eb.UnsafeAppend(arrow.Timestamp(s + size))
+		eb.UnsafeAppend(arrow.Timestamp(e))
 	}
 	cols := make([]arrow.Array, 0, len(c.Types)+2)
 	fields := make([]arrow.Field, 0, len(c.Types)+2)
