@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
 	"github.com/weir-db/weir/storage/state"
 	"github.com/weir-db/weir/types"
@@ -59,6 +60,10 @@ type object struct {
 	// aggregations fused (planner.FuseHopSlices), which spreads rows over
 	// tasks by other keys: views created before run unfused.
 	HopSlices bool `json:"hop_slices,omitempty"`
+	// SessionMerge marks a materialized view planned with its SESSION
+	// aggregations fused (planner.FuseSessions), whose state differs:
+	// views created before run the SESSION window.
+	SessionMerge bool `json:"session_merge,omitempty"`
 	// Target and Envelope are a sink's stream and envelope (its view is
 	// Table).
 	Target   string `json:"target,omitempty"`
@@ -81,6 +86,11 @@ func columnsToJSON(cols []sql.Column) []columnJSON {
 		out[i] = columnJSON{Name: c.Name, Family: c.Type.Family, Width: c.Type.Width, Precision: c.Type.Precision, Scale: c.Type.Scale, NotNull: c.NotNull, Hidden: c.Hidden}
 	}
 	return out
+}
+
+// fusions are the fusions the view was created with.
+func (o *object) fusions() planner.Fusions {
+	return planner.Fusions{HopSlices: o.HopSlices, Sessions: o.SessionMerge}
 }
 
 func (o *object) columns() []sql.Column {

@@ -202,9 +202,7 @@ func (e *Engine) startView(o *object) error {
 	if err != nil {
 		return err
 	}
-	if o.HopSlices {
-		planner.FuseHopSlices(plan)
-	}
+	planner.Fuse(plan, o.fusions())
 	f, err := e.newDataflow(o, plan)
 	if err != nil {
 		return err

@@ -282,7 +282,11 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 			}
 			op, info = t, opInfo{name: "TopN", ids: []uint32{id}}
 		case *planner.AggStep:
-			id, err := alloc(2)
+			tables := uint32(2)
+			if st.Session != nil {
+				tables = 3 // the session index
+			}
+			id, err := alloc(tables)
 			if err != nil {
 				return nil, err
 			}
@@ -291,6 +295,11 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 				AppendOnlyInput: st.AppendOnlyInput, GroupsID: id, ValuesID: id + 1, State: f.cur.handle}
 			if h := st.Hop; h != nil {
 				agg.Hop = &exec.HopSlices{TimeCol: h.TimeCol, Size: h.Size, Slide: h.Slide, Offset: h.Offset}
+			}
+			ids := []uint32{id, id + 1}
+			if ss := st.Session; ss != nil {
+				agg.Session = &exec.SessionMerge{TimeCol: ss.TimeCol, Keys: ss.Keys, Gap: ss.Gap, ID: id + 2}
+				ids = append(ids, id+2)
 			}
 			for _, g := range st.Groups {
 				c, err := f.compile(g)
@@ -313,10 +322,10 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 				}
 				agg.Aggs = append(agg.Aggs, spec)
 			}
-			if st.WindowGroup >= 0 && !hasSession && f.late != nil {
+			if st.WindowGroup >= 0 && !hasSession && st.Session == nil && f.late != nil {
 				agg.LateSink = f.cur.lateSink
 			}
-			op, info = agg, opInfo{name: "HashAgg", ids: []uint32{id, id + 1}, counters: id, window: st.WindowGroup >= 0}
+			op, info = agg, opInfo{name: "HashAgg", ids: ids, counters: id, window: st.WindowGroup >= 0 || st.Session != nil && st.Session.FindsLate}
 		default:
 			return nil, fmt.Errorf("unknown plan step %T", s)
 		}

@@ -208,14 +208,14 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	if err != nil {
 		return err
 	}
-	if !e.cfg.unsliced {
-		planner.FuseHopSlices(plan)
-	}
+	fusions := e.cfg.fusions()
+	planner.Fuse(plan, fusions)
 	if len(plan.Leaves()) == 0 {
 		return types.Errorf(types.CodeFeatureNotSupported, "a materialized view needs a source")
 	}
 	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,
-		Deps: dependencyNames(n.Deps), Tasks: e.viewTasks(), HopSlices: !e.cfg.unsliced}
+		Deps: dependencyNames(n.Deps), Tasks: e.viewTasks(),
+		HopSlices: fusions.HopSlices, SessionMerge: fusions.Sessions}
 	if plan.Emits == planner.Upsert {
 		o.RowsKeyed, o.RowsKey = true, plan.Key
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weir-db/weir/pgwire"
+	"github.com/weir-db/weir/planner"
 	"github.com/weir-db/weir/sql"
 	wlog "github.com/weir-db/weir/storage/log"
 	"github.com/weir-db/weir/storage/state"
@@ -34,9 +35,15 @@ type Config struct {
 	// tests replace it to simulate a full disk.
 	FreeBytes func(dir string) (int64, error)
 
-	// unsliced makes new views as before HOP slices existed (tests of
-	// views created then).
-	unsliced bool
+	// unsliced makes new views as before HOP slices existed, and
+	// unmerged as before sessions were merged by their aggregations
+	// (tests of views created then).
+	unsliced, unmerged bool
+}
+
+// fusions are the fusions a view created now is planned with.
+func (c *Config) fusions() planner.Fusions {
+	return planner.Fusions{HopSlices: !c.unsliced, Sessions: !c.unsliced && !c.unmerged}
 }
 
 // maxTasks bounds a view's parallel tasks: each holds its operators and a

@@ -321,7 +321,7 @@ func (s *Session) explain(n *sql.Explain, w pgwire.ResultWriter) error {
 		if err != nil {
 			return err
 		}
-		planner.FuseHopSlices(plan) // as CREATE plans it
+		planner.Fuse(plan, s.e.cfg.fusions()) // as CREATE plans it
 		text = plan.Explain()
 	case *sql.Select:
 		text = sql.FormatRel(planner.OptimizeBatch(st.Query.Rel))

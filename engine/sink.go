@@ -163,8 +163,8 @@ func (e *Engine) viewPlan(view *object) (*planner.Plan, error) {
 		return nil, types.Errorf(types.CodeDataCorrupted, "stored definition of %s is not a view", view.Name)
 	}
 	plan, err := planner.PlanView(cv.Query, cv.Emit)
-	if err == nil && view.HopSlices {
-		planner.FuseHopSlices(plan)
+	if err == nil {
+		planner.Fuse(plan, view.fusions())
 	}
 	return plan, err
 }

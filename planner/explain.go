@@ -51,6 +51,10 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 			if h := s.Hop; h != nil {
 				over = fmt.Sprintf(", over HOP slices (size %s, slide %s, offset %s)", Duration(h.Size), Duration(h.Slide), Duration(h.Offset))
 			}
+			if ss := s.Session; ss != nil {
+				over = fmt.Sprintf(", merging SESSION windows (gap %s, %d key columns)", Duration(ss.Gap), len(ss.Keys))
+				state += ", sessions"
+			}
 			line = fmt.Sprintf("HashAgg (%d groups, %d aggregates, two-phase%s, emit %s; state: %s)", len(s.Groups), len(s.Aggs), over, p.emitText(s), state)
 		case *TopNStep:
 			line = topNText(s)

@@ -129,6 +129,10 @@ type AggStep struct {
 	// (see FuseHopSlices): its input is HOP's input, and its expressions
 	// are over HOP's output.
 	Hop *HopStep
+	// Session, when set, is a SESSION window the aggregation computes
+	// itself (see FuseSessions): its input is the window's input, and its
+	// expressions are over the window's output.
+	Session *SessionStep
 }
 
 // keepsValues reports whether the aggregation keeps value multisets

@@ -39,8 +39,8 @@ func planView(t *testing.T, text string) (*Plan, error) {
 }
 
 // TestPlanScripts runs testdata/plan: each "plan" prints a view's EXPLAIN
-// or its error with the SQLSTATE; "plan sliced" plans as CREATE does
-// now, with HOP aggregations fused (FuseHopSlices).
+// or its error with the SQLSTATE; "plan fused" plans as CREATE does
+// now, with every fusion (Fuse).
 func TestPlanScripts(t *testing.T) {
 	datadriven.RunTest(t, "testdata/plan", func(t *testing.T, d *datadriven.TestData) string {
 		if d.Cmd != "plan" {
@@ -54,8 +54,8 @@ func TestPlanScripts(t *testing.T) {
 			}
 			return "error: " + err.Error() + "\n"
 		}
-		if d.HasArg("sliced") {
-			FuseHopSlices(p)
+		if d.HasArg("fused") {
+			Fuse(p, AllFusions)
 		}
 		out := p.Explain() + "\n"
 		if p.Late != nil {
