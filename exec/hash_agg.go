@@ -80,6 +80,8 @@ type HashAgg struct {
 	lastGroups int
 	saveRow    []types.Datum // save's buffers
 	saveBuf    []byte
+	valueKey   []byte // bumpValue's buffers
+	valueBuf   []byte
 	// oldBuf and nowBuf hold a group's output rows before and after a
 	// change, from load to the change's emission.
 	oldBuf, nowBuf []types.Datum

@@ -232,8 +232,12 @@ func addAcc(acc, v types.Datum, sign int64, t types.Type) (types.Datum, error) {
 }
 
 func (h *HashAgg) valuePrefix(gkey []byte, agg int) []byte {
-	p := append(append([]byte(nil), gkey...), 0xfe)
-	return binary.BigEndian.AppendUint16(p, uint16(agg))
+	return appendValuePrefix(nil, gkey, agg)
+}
+
+func appendValuePrefix(buf, gkey []byte, agg int) []byte {
+	buf = append(append(buf, gkey...), 0xfe)
+	return binary.BigEndian.AppendUint16(buf, uint16(agg))
 }
 
 func provisionalKey(gkey []byte) []byte { return append(append([]byte(nil), gkey...), 0xfd) }
@@ -242,7 +246,10 @@ func provisionalKey(gkey []byte) []byte { return append(append([]byte(nil), gkey
 // vkey) in aggregate agg's multiset and returns its multiplicity before
 // and after.
 func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v types.Datum, delta int64) (int64, int64, error) {
-	k := append(h.valuePrefix(gkey, agg), vkey...)
+	// The key is built in a kept buffer: the cache copies it when it
+	// keeps it, and Set copies what it is given.
+	k := append(appendValuePrefix(h.valueKey[:0], gkey, agg), vkey...)
+	h.valueKey = k
 	before, cached := h.hot.values[string(k)]
 	f := &h.hot.absent
 	if err := f.ready(h.scanValues); err != nil {
@@ -262,7 +269,9 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 		return 0, 0, types.Errorf(types.CodeDataCorrupted, "aggregate received a retraction of a value it never counted")
 	}
 	if h.hot.values == nil || len(h.hot.values) >= h.cacheLimit() {
-		h.hot.values = map[string]int64{}
+		// Sized for the limit at once: refilled, it would grow through
+		// every size on the way.
+		h.hot.values = make(map[string]int64, h.cacheLimit())
 	}
 	if h.AppendOnlyInput && before > 0 {
 		// Over append-only input a value is never retracted, so only
@@ -277,8 +286,9 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 	if after == 0 {
 		return before, 0, h.State.Store.Delete(h.ValuesID, k)
 	}
-	val := binary.AppendVarint(nil, after)
+	val := binary.AppendVarint(h.valueBuf[:0], after)
 	val = types.AppendRow(val, []types.Type{t}, []types.Datum{v})
+	h.valueBuf = val
 	if err := h.State.Store.Set(h.ValuesID, k, val); err != nil {
 		return 0, 0, err
 	}
