@@ -1,9 +1,6 @@
 package exec
 
-import (
-	"hash/maphash"
-	"math/bits"
-)
+import "hash/maphash"
 
 // absentFilter is a Bloom filter over the keys an operator has in a state
 // table (an aggregate's value multisets, a top-N's partitions, a view's
@@ -22,7 +19,11 @@ type absentFilter struct {
 	seed   maphash.Seed
 }
 
-// absentLayer is one Bloom filter sized for keys keys.
+// absentLayer is one Bloom filter sized for keys keys. It is blocked
+// (as RocksDB's and Impala's are): a key's probes all fall in one
+// 512-bit block, one cache line, chosen by the hash's high half, so a
+// lookup or an insertion costs one cache miss instead of one per probe,
+// at a slightly higher false-positive rate.
 type absentLayer struct {
 	bits  []uint64
 	keys  int
@@ -73,7 +74,27 @@ func (f *absentFilter) note(key []byte, scan keyScan) error {
 }
 
 func newAbsentLayer(keys int) absentLayer {
-	return absentLayer{bits: make([]uint64, (keys*absentBitsPerKey+63)/64), keys: keys}
+	blocks := (keys*absentBitsPerKey + absentBlockBits - 1) / absentBlockBits
+	return absentLayer{bits: make([]uint64, max(blocks, 1)*absentBlockWords), keys: keys}
+}
+
+const (
+	absentBlockBits  = 512
+	absentBlockWords = absentBlockBits / 64
+)
+
+// block is the block of key hash h: the high half of h scaled to the
+// number of blocks (no division).
+func (l *absentLayer) block(h uint64) []uint64 {
+	n := uint64(len(l.bits) / absentBlockWords)
+	i := ((h >> 32) * n >> 32) * absentBlockWords
+	return l.bits[i : i+absentBlockWords : i+absentBlockWords]
+}
+
+// probe is the bit of h's i-th probe within its block, from h's low
+// half (double hashing).
+func probe(h uint64, i uint64) uint64 {
+	return (h + i*(h>>9|1)) % absentBlockBits
 }
 
 // capacity is the keys all layers are sized for.
@@ -101,11 +122,10 @@ func (f *absentFilter) mayHold(key []byte) bool {
 }
 
 func (l *absentLayer) has(h uint64) bool {
-	h1, h2 := h, probeStep(h)
-	m := uint64(len(l.bits) * 64)
+	blk := l.block(h)
 	for i := uint64(0); i < absentProbes; i++ {
-		b := (h1 + i*h2) % m
-		if l.bits[b/64]&(1<<(b%64)) == 0 {
+		b := probe(h, i)
+		if blk[b/64]&(1<<(b%64)) == 0 {
 			return false
 		}
 	}
@@ -123,11 +143,10 @@ func (f *absentFilter) add(key []byte) {
 }
 
 func (l *absentLayer) set(h uint64) {
-	h1, h2 := h, probeStep(h)
-	m := uint64(len(l.bits) * 64)
+	blk := l.block(h)
 	for i := uint64(0); i < absentProbes; i++ {
-		b := (h1 + i*h2) % m
-		l.bits[b/64] |= 1 << (b % 64)
+		b := probe(h, i)
+		blk[b/64] |= 1 << (b % 64)
 	}
 }
 
@@ -140,9 +159,6 @@ func (f *absentFilter) full() bool {
 	l := f.layers[len(f.layers)-1]
 	return l.added > l.keys
 }
-
-// probeStep is the step between a key's probes (double hashing).
-func probeStep(h uint64) uint64 { return bits.RotateLeft64(h, 32) | 1 }
 
 // build makes the filter one layer sized for at least want keys, holding
 // the keys scan yields; past maxAbsentKeys the filter is turned off.
