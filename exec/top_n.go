@@ -42,6 +42,8 @@ type TopN struct {
 
 	parts  map[string]*topPartition
 	cached int
+	// need marks the input columns the keys read (see keyColumns).
+	need []bool
 	// absent tells partitions certainly without stored rows.
 	absent absentFilter
 	// layout is the state layout in use, chosen at first use.
@@ -73,22 +75,37 @@ func (t *TopN) Process(m Message) ([]Message, error) {
 		return []Message{m}, nil
 	}
 	c := m.Chunk
-	type change struct {
-		row  []types.Datum
-		sign int64
+	if t.need == nil || len(t.need) != len(c.Types) {
+		t.need = t.keyColumns(len(c.Types))
 	}
 	var order []string
-	parts := map[string][]change{}
+	parts := map[string][]topChange{}
+	buf := make([]types.Datum, len(c.Types))
 	for i := 0; i < c.Len(); i++ {
-		row := c.Row(i, nil)
+		// The keys need only the columns they read; the whole row is
+		// decoded only for a row that enters the top.
+		row := buf
+		if t.need[len(c.Types)] {
+			row = c.Row(i, buf)
+		} else {
+			for j, ty := range c.Types {
+				if t.need[j] {
+					row[j] = types.GetDatum(c.Rec.Column(j), ty, i)
+				}
+			}
+		}
 		pk, err := t.partitionKey(row)
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := parts[string(pk)]; !ok {
+		ok, err := t.orderKey(row)
+		if err != nil {
+			return nil, err
+		}
+		if _, seen := parts[string(pk)]; !seen {
 			order = append(order, string(pk))
 		}
-		parts[string(pk)] = append(parts[string(pk)], change{row, c.Ops[i].Sign()})
+		parts[string(pk)] = append(parts[string(pk)], topChange{c: c, i: i, ok: ok, sign: c.Ops[i].Sign()})
 	}
 	out := NewChunkBuilder(t.outTypes())
 	for _, pk := range order {
@@ -97,7 +114,7 @@ func (t *TopN) Process(m Message) ([]Message, error) {
 			return nil, err
 		}
 		for _, ch := range parts[pk] {
-			if err := t.apply([]byte(pk), ch.row, ch.sign); err != nil {
+			if err := t.apply([]byte(pk), ch); err != nil {
 				return nil, err
 			}
 		}
@@ -171,6 +188,30 @@ func (t *TopN) diff(before, after []topRow, out *ChunkBuilder) {
 	}
 }
 
+// topChange is a row of a chunk on its way into its partition, with its
+// order key.
+type topChange struct {
+	c    *Chunk
+	i    int
+	ok   []byte
+	sign int64
+}
+
+func (ch topChange) row() []types.Datum { return ch.c.Row(ch.i, nil) }
+
+// keyColumns marks the input columns (of n) the partition and order
+// keys read; the extra last mark says they read all (it cannot tell).
+func (t *TopN) keyColumns(n int) []bool {
+	need := make([]bool, n+1)
+	for _, e := range t.Partition {
+		need[n] = need[n] || !markColumns(e, need[:n])
+	}
+	for _, o := range t.Order {
+		need[n] = need[n] || !markColumns(o.E, need[:n])
+	}
+	return need
+}
+
 func (t *TopN) partitionKey(row []types.Datum) ([]byte, error) {
 	var k []byte
 	for _, e := range t.Partition {
@@ -201,19 +242,16 @@ func (t *TopN) orderKey(row []types.Datum) ([]byte, error) {
 	return k, nil
 }
 
-// apply adds sign to row's multiplicity in partition pk.
-func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
-	ok, err := t.orderKey(row)
-	if err != nil {
-		return err
-	}
+// apply adds the change's sign to its row's multiplicity in partition pk.
+func (t *TopN) apply(pk []byte, ch topChange) error {
 	part, err := t.partition(pk)
 	if err != nil {
 		return err
 	}
 	if t.layout == topSingle {
-		return t.applySingle(pk, part, ok, row, sign)
+		return t.applySingle(pk, part, ch)
 	}
+	ok, row, sign := ch.ok, ch.row(), ch.sign
 	suffix := append(ok, RowKey(t.Types, row)...)
 	i, found := part.find(suffix)
 	if !found && sign > 0 && t.AppendOnlyInput && t.rankAt(part, i, len(ok), suffix) > t.Offset+t.Limit {
@@ -228,7 +266,7 @@ func (t *TopN) apply(pk []byte, row []types.Datum, sign int64) error {
 			}
 			return types.Errorf(types.CodeDataCorrupted, "top-N received a retraction for a row it does not hold")
 		}
-		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), row: append([]types.Datum(nil), row...)})
+		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), row: row})
 		t.cached++
 	}
 	e := part.entries[i]

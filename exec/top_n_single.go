@@ -110,14 +110,20 @@ func (t *TopN) loadSingle(pk []byte, p *topPartition) error {
 // and adds to its count when equal. An entry's suffix is its order key
 // alone; row keys, which only break ties of order keys, are computed
 // for ties only.
-func (t *TopN) applySingle(pk []byte, part *topPartition, ok []byte, row []types.Datum, sign int64) error {
+func (t *TopN) applySingle(pk []byte, part *topPartition, ch topChange) error {
+	ok, sign := ch.ok, ch.sign
 	if sign < 0 {
 		return types.Errorf(types.CodeInternalError, "top-N over append-only input received a retraction")
 	}
 	var e *topEntry
+	var row []types.Datum // decoded once the row may enter
 	if len(part.entries) > 0 {
 		cur := part.entries[0]
 		c := bytes.Compare(ok, cur.suffix[:cur.orderLen])
+		if c > 0 {
+			return nil // it would rank below the top row and be forgotten
+		}
+		row = ch.row()
 		if c == 0 {
 			c = bytes.Compare(RowKey(t.Types, row), RowKey(t.Types, cur.row))
 		}
@@ -131,7 +137,10 @@ func (t *TopN) applySingle(pk []byte, part *topPartition, ok []byte, row []types
 	}
 	first := len(part.entries) == 0
 	if e == nil {
-		e = &topEntry{suffix: ok, orderLen: len(ok), count: sign, row: append([]types.Datum(nil), row...)}
+		if row == nil {
+			row = ch.row()
+		}
+		e = &topEntry{suffix: ok, orderLen: len(ok), count: sign, row: row}
 		if first {
 			part.entries = append(part.entries, e)
 			t.cached++
