@@ -73,7 +73,8 @@ type ChunkBuilder struct {
 	// Unread columns travel as NULLs through joins and projections, so
 	// most of a wide row's columns never fill a buffer.
 	nulls []int
-	hint  int // rows a column's builder reserves when it starts to fill
+	hint  int   // rows a column's builder reserves when it starts to fill
+	data  []int // bytes of values a variable-width column's builder reserves then
 }
 
 // NewChunkBuilder makes a builder for rows of the given types.
@@ -118,12 +119,28 @@ func (cb *ChunkBuilder) ReserveRows(n int) {
 	}
 }
 
+// maxReservedData bounds what a hint reserves for one column's values.
+const maxReservedData = 8 << 20
+
+// ReserveData says about how many bytes of values each variable-width
+// column i will hold (data[i]): its builder reserves that many when it
+// starts to fill, instead of doubling its buffer step by step.
+func (cb *ChunkBuilder) ReserveData(data []int) { cb.data = data }
+
 // startColumn makes column j's builder hold its rows: the NULLs Append
 // held back, then room for the rest.
 func (cb *ChunkBuilder) startColumn(j int) {
 	b := cb.b.Field(j)
 	if cb.hint > cb.nulls[j] {
 		b.Reserve(cb.hint)
+	}
+	if j < len(cb.data) && cb.data[j] > 0 {
+		switch bb := b.(type) {
+		case *array.StringBuilder:
+			bb.ReserveData(cb.data[j])
+		case *array.BinaryBuilder:
+			bb.ReserveData(cb.data[j])
+		}
 	}
 	b.AppendNulls(cb.nulls[j])
 	cb.nulls[j] = -1
@@ -186,6 +203,21 @@ func (cb *ChunkBuilder) Reserve(rows int, data []int) {
 			}
 		}
 	}
+}
+
+// dataBytes sets buf[i] to the bytes of values in c's column i when it
+// is variable-width (0 otherwise), for ReserveData.
+func dataBytes(c *Chunk, buf []int) []int {
+	buf = append(buf[:0], make([]int, len(c.Types))...)
+	for i := range c.Types {
+		switch a := c.Rec.Column(i).(type) {
+		case *array.String:
+			buf[i] = len(a.ValueBytes())
+		case *array.Binary:
+			buf[i] = len(a.ValueBytes())
+		}
+	}
+	return buf
 }
 
 // Len is the number of rows appended since the last Build.

@@ -71,6 +71,13 @@ type HashJoin struct {
 	wm      counter
 	seq     [2]counter
 	seqUsed [2]bool
+	// outData is, per side, the bytes of strings of the last output and
+	// the input rows it came from: the next output reserves as many per
+	// row.
+	outData [2]struct {
+		bytes, scaled []int
+		rows          int
+	}
 	buckets [2]joinBuckets
 	// unbucketed makes new append-only sides store rows as they were
 	// before buckets existed, so tests can check that such state still
@@ -174,6 +181,14 @@ func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
 	c := m.Chunk
 	out := NewChunkBuilder(j.outTypes())
 	out.ReserveRows(c.Len()) // a row matches about one row, in most joins
+	// As many bytes of strings per input row as the side's last output,
+	// up to a bound (past it, buffers grow as they fill).
+	hint := &j.outData[side]
+	hint.scaled = hint.scaled[:0]
+	for _, n := range hint.bytes {
+		hint.scaled = append(hint.scaled, min(n*c.Len()/max(hint.rows, 1), maxReservedData))
+	}
+	out.ReserveData(hint.scaled)
 	row := make([]types.Datum, 0, len(c.Types))
 	var old []types.Datum
 	for i := 0; i < c.Len(); i++ {
@@ -197,6 +212,7 @@ func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
 		}
 	}
 	if oc := out.Build(); oc != nil {
+		hint.bytes, hint.rows = dataBytes(oc, hint.bytes), c.Len()
 		return []Message{{Chunk: oc}}, nil
 	}
 	return nil, nil
