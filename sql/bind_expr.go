@@ -747,8 +747,12 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 			return nil, b.errAt(e, types.CodeSyntaxError, "FILTER specified, but %s is not an aggregate function", "expression")
 		}
 		return b.bindAggregate(agg, e.Args[1])
+	case "__concat":
+		// concat(...) as written: the normalizer renames it, so that
+		// "concat" is always the || operator.
+		name = "concat"
 	case "concat":
-		if len(e.Args) == 2 && b.norm != nil && strings.Contains(b.norm.text, "||") {
+		if len(e.Args) == 2 {
 			l, err := b.bind(e.Args[0])
 			if err != nil {
 				return nil, err

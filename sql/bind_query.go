@@ -711,7 +711,9 @@ func columnName(n ast.ExprNode) string {
 		case "__bool":
 			return "bool"
 		case "concat":
-			return "?column?"
+			return "?column?" // the || operator
+		case "__concat":
+			return "concat"
 		}
 		return e.FnName.L
 	case *ast.CaseExpr:

@@ -104,6 +104,7 @@ func (n *normalized) origPos(off int) int {
 //	INTERVAL '10 seconds'           → __interval('10 seconds')
 //	TIMESTAMP '...', DATE '...'     → __cast('...', 'timestamp')
 //	agg(...) FILTER (WHERE c)       → __filter(agg(...), c)
+//	concat(...)                     → __concat(...) (concat is ||)
 //	(composite).field               → __field((composite), 'field')
 //	"Ident"                         → `Ident`
 //	TUMBLE/HOP/SESSION(...) in FROM → __weir_window_<i>
@@ -543,6 +544,11 @@ func (n *normalizer) emitRange(toks []Token) error {
 			}
 			n.emit("__interval("+quoteString(val)+")", t.Pos)
 			i = j - 1
+			continue
+		case t.Kind == TokIdent && t.Is("concat") && next.Is("("):
+			// The TiDB parser reads a || b as concat(a, b): a call as
+			// written is told apart by its name.
+			n.emit("__concat", t.Pos)
 			continue
 		case t.Kind == TokIdent && (t.Is("true") || t.Is("false")) && !next.Is("("):
 			n.emit("__bool('"+strings.ToLower(t.Text[:1])+"')", t.Pos)

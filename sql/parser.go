@@ -857,7 +857,8 @@ func tidbParse(norm *normalized) (node ast.StmtNode, err error) {
 	if len(stmts) != 1 {
 		return nil, types.Errorf(types.CodeSyntaxError, "syntax error: expected one statement")
 	}
-	return stmts[0], nil
+	rotated, _ := stmts[0].Accept(pipesPrecedence{})
+	return rotated.(ast.StmtNode), nil
 }
 
 // nearError builds "syntax error at or near" for the normalized offset.
