@@ -273,6 +273,9 @@ var scalarImpls = map[string]scalarImpl{
 	"date_trunc": func(a []types.Datum, _ types.Type) (types.Datum, error) {
 		return dateTrunc(a[0].(string), a[1].(types.DTimestamp))
 	},
+	"date_bin": func(a []types.Datum, _ types.Type) (types.Datum, error) {
+		return dateBin(a[0].(types.DInterval), a[1].(types.DTimestamp), a[2].(types.DTimestamp))
+	},
 	"date_part": func(a []types.Datum, _ types.Type) (types.Datum, error) {
 		d, err := extractField(a[0].(string), a[1])
 		if err != nil {
@@ -593,6 +596,44 @@ func dateTrunc(unit string, ts types.DTimestamp) (types.Datum, error) {
 		return nil, types.Errorf(types.CodeFeatureNotSupported, "unit \"%s\" not recognized for type timestamp", unit)
 	}
 	return types.DTimestamp(out.UnixMicro()), nil
+}
+
+// dateBin is date_bin(stride, ts, origin): the start of the stride-long
+// bin, counted from origin, that holds ts (bins before origin too).
+func dateBin(stride types.DInterval, ts, origin types.DTimestamp) (types.Datum, error) {
+	if stride.Months != 0 {
+		return nil, types.Errorf(types.CodeFeatureNotSupported, "timestamps cannot be binned into intervals containing months or years")
+	}
+	width, ok := mulAdd(int64(stride.Days), 86400e6, stride.Micros)
+	if !ok || width <= 0 {
+		return nil, types.Errorf(types.CodeDatetimeFieldOverflow, "stride must be greater than zero")
+	}
+	diff := int64(ts) - int64(origin)
+	if (diff < 0) != (ts < origin) {
+		return nil, types.Errorf(types.CodeDatetimeFieldOverflow, "interval out of range")
+	}
+	delta := diff - diff%width
+	if diff%width < 0 {
+		delta -= width
+	}
+	out := int64(origin) + delta
+	if (delta < 0) != (out < int64(origin)) {
+		return nil, types.Errorf(types.CodeDatetimeFieldOverflow, "timestamp out of range")
+	}
+	return types.DTimestamp(out), nil
+}
+
+// mulAdd is a*b + c, and false when it overflows.
+func mulAdd(a, b, c int64) (int64, bool) {
+	p := a * b
+	if a != 0 && p/a != b {
+		return 0, false
+	}
+	r := p + c
+	if (c > 0 && r < p) || (c < 0 && r > p) {
+		return 0, false
+	}
+	return r, true
 }
 
 // extractField is EXTRACT(field FROM v) as an exact numeric.

@@ -330,6 +330,7 @@ var scalarFuncs = map[string]scalarFunc{
 	"current_date":      sig(types.TDate),
 	"proctime":          sig(tTSTZ),
 	"date_trunc":        dateTrunc,
+	"date_bin":          dateBin,
 	"date_part":         datePart,
 	"to_timestamp":      sig(tTSTZ, tF8),
 	"version":           sig(tText),
@@ -417,6 +418,13 @@ var dateTrunc = func(args []Expr) (types.Type, []Expr, error) {
 		return sig(tTSTZ, tText, tTSTZ)(args)
 	}
 	return sig(tTS, tText, tTS)(args)
+}
+
+var dateBin = func(args []Expr) (types.Type, []Expr, error) {
+	if len(args) == 3 && (args[1].Type().Family == types.TimestampTZ || args[2].Type().Family == types.TimestampTZ) {
+		return sig(tTSTZ, types.TInterval, tTSTZ, tTSTZ)(args)
+	}
+	return sig(tTS, types.TInterval, tTS, tTS)(args)
 }
 
 var datePart = func(args []Expr) (types.Type, []Expr, error) {
