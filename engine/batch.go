@@ -193,6 +193,13 @@ func (b *batchBuilder) build(r sql.Rel) (exec.BatchOp, error) {
 					return nil, err
 				}
 			}
+			for _, o := range a.Order {
+				k := exec.OrderKey{Desc: o.Desc, NullsFirst: o.NullsFirst}
+				if k.E, err = b.expr(o.E); err != nil {
+					return nil, err
+				}
+				spec.Order = append(spec.Order, k)
+			}
 			agg.Aggs = append(agg.Aggs, spec)
 		}
 		return agg, nil

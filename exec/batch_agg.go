@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"sort"
 
 	"github.com/weir-db/weir/types"
@@ -18,8 +19,17 @@ type BatchAgg struct {
 // batchAcc is one aggregate's running state in one group.
 type batchAcc struct {
 	n        int64
-	val      types.Datum // sum, min, max, bool, or the string being built
+	val      types.Datum // sum, min, max or bool
+	text     []byte      // string_agg's and array_agg's text being built
 	distinct map[string]bool
+	// ordered holds the rows of an aggregate with ORDER BY, with their
+	// order keys, folded in that order when the group is done.
+	ordered []orderedRow
+}
+
+type orderedRow struct {
+	key []byte
+	row []types.Datum
 }
 
 type batchGroup struct {
@@ -71,14 +81,19 @@ func (b *BatchAgg) Rows() ([][]types.Datum, error) {
 	for i, g := range ordered {
 		row := append([]types.Datum(nil), g.vals...)
 		for j := range b.Aggs {
-			row = append(row, b.Aggs[j].resultBatch(&g.accs[j]))
+			v, err := b.Aggs[j].resultBatch(&g.accs[j])
+			if err != nil {
+				return nil, err
+			}
+			row = append(row, v)
 		}
 		out[i] = row
 	}
 	return out, nil
 }
 
-// addBatch folds one input row into an aggregate's state.
+// addBatch folds one input row into an aggregate's state (or, with ORDER
+// BY, keeps it for resultBatch to fold in order).
 func (a *AggSpec) addBatch(acc *batchAcc, row []types.Datum) error {
 	if a.Filter != nil {
 		ok, err := a.Filter.EvalRow(row)
@@ -89,12 +104,25 @@ func (a *AggSpec) addBatch(acc *batchAcc, row []types.Datum) error {
 			return nil
 		}
 	}
+	if len(a.Order) > 0 {
+		k, err := appendOrderKey(nil, a.Order, row)
+		if err != nil {
+			return err
+		}
+		acc.ordered = append(acc.ordered, orderedRow{key: k, row: row})
+		return nil
+	}
+	return a.fold(acc, row)
+}
+
+// fold adds one row that passed the filter to an aggregate's state.
+func (a *AggSpec) fold(acc *batchAcc, row []types.Datum) error {
 	if a.Func == "count_star" {
 		acc.n++
 		return nil
 	}
 	v, err := a.Arg.EvalRow(row)
-	if err != nil || v == nil {
+	if err != nil || v == nil && a.Func != "array_agg" { // array_agg keeps NULLs
 		return err
 	}
 	if a.Distinct {
@@ -120,19 +148,16 @@ func (a *AggSpec) addBatch(acc *batchAcc, row []types.Datum) error {
 			acc.val = v
 		}
 	case "string_agg":
-		delim, _ := a.Delim.(string)
-		if acc.val == nil {
-			acc.val = v.(string)
-		} else {
-			acc.val = acc.val.(string) + delim + v.(string)
+		if acc.n > 1 {
+			delim, _ := a.Delim.(string)
+			acc.text = append(acc.text, delim...)
 		}
+		acc.text = append(acc.text, v.(string)...)
 	case "array_agg":
-		el := arrayElem(a.Arg.Type(), v)
-		if acc.val == nil {
-			acc.val = el
-		} else {
-			acc.val = acc.val.(string) + "," + el
+		if acc.n > 1 {
+			acc.text = append(acc.text, ',')
 		}
+		acc.text = append(acc.text, arrayElem(a.Arg.Type(), v)...)
 	case "bool_and", "every":
 		acc.val = (acc.val == nil || acc.val.(bool)) && v.(bool)
 	case "bool_or":
@@ -178,14 +203,37 @@ func decimalAdd(a, b types.Decimal) types.Decimal {
 
 // resultBatch is an aggregate's value for a group, typed as the binder
 // said (sum(int4) is bigint, sum(int8) numeric, avg numeric, ...).
-func (a *AggSpec) resultBatch(acc *batchAcc) types.Datum {
+func (a *AggSpec) resultBatch(acc *batchAcc) (types.Datum, error) {
+	if acc.ordered != nil {
+		sort.SliceStable(acc.ordered, func(i, j int) bool { return bytes.Compare(acc.ordered[i].key, acc.ordered[j].key) < 0 })
+		for _, r := range acc.ordered {
+			if err := a.fold(acc, r.row); err != nil {
+				return nil, err
+			}
+		}
+		acc.ordered = nil
+	}
 	switch a.Func {
 	case "count", "count_star":
-		return acc.n
+		return acc.n, nil
+	case "string_agg":
+		if acc.n == 0 {
+			return nil, nil
+		}
+		return string(acc.text), nil
+	case "array_agg":
+		if acc.n == 0 {
+			return nil, nil
+		}
+		return "{" + string(acc.text) + "}", nil
 	}
 	if acc.n == 0 || acc.val == nil {
-		return nil
+		return nil, nil
 	}
+	return a.result(acc), nil
+}
+
+func (a *AggSpec) result(acc *batchAcc) types.Datum {
 	switch a.Func {
 	case "sum":
 		if d, ok := acc.val.(types.Decimal); ok && a.T.IsInteger() {
@@ -206,8 +254,6 @@ func (a *AggSpec) resultBatch(acc *batchAcc) types.Datum {
 		case types.DInterval:
 			return types.DInterval{Micros: s.FixedMicros() / acc.n}
 		}
-	case "array_agg":
-		return "{" + acc.val.(string) + "}"
 	}
 	return acc.val
 }

@@ -15,7 +15,10 @@ type AggSpec struct {
 	Delim    types.Datum // string_agg's delimiter
 	Distinct bool
 	Filter   Expr // nil when absent
-	T        types.Type
+	// Order is the order values are aggregated in (batch string_agg and
+	// array_agg; nil: input order).
+	Order []OrderKey
+	T     types.Type
 }
 
 // HashAgg maintains grouped aggregates over a changelog, emitting the

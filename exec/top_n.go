@@ -224,9 +224,12 @@ func (t *TopN) partitionKey(row []types.Datum) ([]byte, error) {
 	return k, nil
 }
 
-func (t *TopN) orderKey(row []types.Datum) ([]byte, error) {
-	var k []byte
-	for _, o := range t.Order {
+func (t *TopN) orderKey(row []types.Datum) ([]byte, error) { return appendOrderKey(nil, t.Order, row) }
+
+// appendOrderKey appends row's key under order: its bytes sort as the
+// rows do.
+func appendOrderKey(k []byte, order []OrderKey, row []types.Datum) ([]byte, error) {
+	for _, o := range order {
 		v, err := o.E.EvalRow(row)
 		if err != nil {
 			return nil, err

@@ -174,6 +174,11 @@ func relHasOuterRef(r sql.Rel) bool {
 			if anyExpr(a.Args) || a.Filter != nil && exprHasOuterRef(a.Filter) {
 				return true
 			}
+			for _, o := range a.Order {
+				if exprHasOuterRef(o.E) {
+					return true
+				}
+			}
 		}
 		return anyExpr(n.GroupBy) || relHasOuterRef(n.Input)
 	case *sql.Window:

@@ -213,7 +213,7 @@ func (b *exprBinder) bind(n ast.ExprNode) (Expr, error) {
 	case *ast.CaseExpr:
 		return b.bindCase(e)
 	case *ast.AggregateFuncExpr:
-		return b.bindAggregate(e, nil)
+		return b.bindAggregate(e, nil, nil)
 	case *ast.FuncCallExpr:
 		return b.bindFunc(e)
 	case *ast.DefaultExpr:
@@ -742,11 +742,17 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 	case "ifnull":
 		return b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr("coalesce"), Args: e.Args})
 	case "__filter":
-		agg, ok := e.Args[0].(*ast.AggregateFuncExpr)
+		agg, order, ok := aggregateCall(e.Args[0])
 		if !ok {
 			return nil, b.errAt(e, types.CodeSyntaxError, "FILTER specified, but %s is not an aggregate function", "expression")
 		}
-		return b.bindAggregate(agg, e.Args[1])
+		return b.bindAggregate(agg, e.Args[1], order)
+	case "__ordered", "__agg_distinct":
+		agg, order, ok := aggregateCall(e)
+		if !ok {
+			return nil, b.errAt(e, types.CodeSyntaxError, "ORDER BY specified, but %s is not an aggregate function", "expression")
+		}
+		return b.bindAggregate(agg, nil, order)
 	case "__concat":
 		// concat(...) as written: the normalizer renames it, so that
 		// "concat" is always the || operator.
@@ -770,10 +776,8 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 			return &Call{Func: "textcat", Args: []Expr{l, r}, T: types.TText}, nil
 		}
 	}
-	switch name {
-	case "string_agg", "bool_and", "bool_or", "every", "array_agg":
-		// Aggregates the TiDB grammar does not know arrive as calls.
-		return b.bindAggregate(&ast.AggregateFuncExpr{F: name, Args: e.Args}, nil)
+	if callAggregates[name] {
+		return b.bindAggregate(&ast.AggregateFuncExpr{F: name, Args: e.Args}, nil, nil)
 	}
 	if isAggregate(name) {
 		return nil, b.errAt(e, types.CodeUndefinedFunction, "function %s does not exist", name)
@@ -801,6 +805,19 @@ func (b *exprBinder) bindFunc(e *ast.FuncCallExpr) (Expr, error) {
 	return &Call{Func: name, Args: args, T: t}, nil
 }
 
+// bindAggOrder binds an aggregate's ORDER BY item, which the normalizer
+// wrote as __agg_order(key, 'asc' or 'desc'), the key maybe wrapped in
+// __nulls_first or __nulls_last.
+func (b *exprBinder) bindAggOrder(f *ast.FuncCallExpr) (AggOrder, error) {
+	desc := f.Args[1].(*driver.ValueExpr).GetString() == "desc"
+	key, _, nullsFirst := unwrapNulls(&ast.ByItem{Expr: f.Args[0], Desc: desc})
+	e, err := b.bind(key)
+	if err != nil {
+		return AggOrder{}, err
+	}
+	return AggOrder{E: e, Desc: desc, NullsFirst: nullsFirst}, nil
+}
+
 func coerceToText(e Expr) (Expr, error) {
 	if e.Type().IsString() {
 		return e, nil
@@ -811,7 +828,34 @@ func coerceToText(e Expr) (Expr, error) {
 	return castExpr(e, types.TText)
 }
 
-func (b *exprBinder) bindAggregate(e *ast.AggregateFuncExpr, filter ast.ExprNode) (Expr, error) {
+// callAggregates are the aggregates the TiDB grammar does not know: they
+// arrive as plain calls.
+var callAggregates = map[string]bool{"string_agg": true, "bool_and": true, "bool_or": true, "every": true, "array_agg": true}
+
+// aggregateCall reads an aggregate call as the parser gives it (TiDB's
+// own aggregates, or a plain call of one it does not know), and the
+// ORDER BY items the normalizer wrapped it with (__ordered).
+func aggregateCall(n ast.ExprNode) (*ast.AggregateFuncExpr, []ast.ExprNode, bool) {
+	var order []ast.ExprNode
+	if f, ok := n.(*ast.FuncCallExpr); ok && f.FnName.L == "__ordered" {
+		n, order = f.Args[0], f.Args[1:]
+	}
+	distinct := false
+	if f, ok := n.(*ast.FuncCallExpr); ok && f.FnName.L == "__agg_distinct" {
+		n, distinct = f.Args[0], true
+	}
+	switch x := n.(type) {
+	case *ast.AggregateFuncExpr:
+		return x, order, true
+	case *ast.FuncCallExpr:
+		if callAggregates[x.FnName.L] {
+			return &ast.AggregateFuncExpr{F: x.FnName.L, Args: x.Args, Distinct: distinct}, order, true
+		}
+	}
+	return nil, nil, false
+}
+
+func (b *exprBinder) bindAggregate(e *ast.AggregateFuncExpr, filter ast.ExprNode, order []ast.ExprNode) (Expr, error) {
 	name := strings.ToLower(e.F)
 	if b.aggs == nil {
 		return nil, b.errAt(e, types.CodeGroupingError, "aggregate functions are not allowed in %s", b.what)
@@ -868,6 +912,18 @@ func (b *exprBinder) bindAggregate(e *ast.AggregateFuncExpr, filter ast.ExprNode
 			return nil, err
 		}
 		call.Filter = f
+	}
+	for _, o := range order {
+		k, err := inner.bindAggOrder(o.(*ast.FuncCallExpr))
+		if err != nil {
+			return nil, err
+		}
+		if call.Distinct && FormatExpr(k.E) != FormatExpr(call.Args[0]) {
+			return nil, b.errAt(o, types.CodeInvalidColumnReference, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+		}
+		if call.Func == "string_agg" || call.Func == "array_agg" {
+			call.Order = append(call.Order, k) // the others' results do not depend on order
+		}
 	}
 	*b.aggs = append(*b.aggs, call)
 	return &aggRef{idx: len(*b.aggs) - 1, t: t}, nil

@@ -714,6 +714,8 @@ func columnName(n ast.ExprNode) string {
 			return "?column?" // the || operator
 		case "__concat":
 			return "concat"
+		case "__ordered", "__agg_distinct":
+			return columnName(e.Args[0])
 		}
 		return e.FnName.L
 	case *ast.CaseExpr:

@@ -146,7 +146,17 @@ type AggCall struct {
 	Args     []Expr
 	Distinct bool
 	Filter   Expr // nil when absent
-	Type     types.Type
+	// Order is the ORDER BY inside the call, kept only where order
+	// matters (string_agg, array_agg).
+	Order []AggOrder
+	Type  types.Type
+}
+
+// AggOrder is one ORDER BY item of an aggregate call.
+type AggOrder struct {
+	E          Expr
+	Desc       bool
+	NullsFirst bool
 }
 
 // Aggregate groups its input: output columns are the GroupBy expressions

@@ -325,7 +325,25 @@ func formatRel(b *strings.Builder, r Rel, depth int) {
 			for _, x := range a.Args {
 				args = append(args, FormatExpr(x))
 			}
-			s += strings.Join(args, ", ") + "):" + a.Type.String()
+			s += strings.Join(args, ", ")
+			for i, o := range a.Order {
+				if i == 0 {
+					s += " ORDER BY "
+				} else {
+					s += ", "
+				}
+				s += FormatExpr(o.E)
+				if o.Desc {
+					s += " DESC"
+				}
+				switch {
+				case o.NullsFirst && !o.Desc:
+					s += " NULLS FIRST"
+				case !o.NullsFirst && o.Desc:
+					s += " NULLS LAST"
+				}
+			}
+			s += "):" + a.Type.String()
 			if a.Filter != nil {
 				s += " FILTER " + FormatExpr(a.Filter)
 			}

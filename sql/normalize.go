@@ -105,6 +105,8 @@ func (n *normalized) origPos(off int) int {
 //	TIMESTAMP '...', DATE '...'     → __cast('...', 'timestamp')
 //	agg(...) FILTER (WHERE c)       → __filter(agg(...), c)
 //	concat(...)                     → __concat(...) (concat is ||)
+//	agg(a ORDER BY k DESC)          → __ordered(agg(a), __agg_order(k, 'desc'))
+//	string_agg(DISTINCT a, d)       → __agg_distinct(string_agg(a, d))
 //	(composite).field               → __field((composite), 'field')
 //	"Ident"                         → `Ident`
 //	TUMBLE/HOP/SESSION(...) in FROM → __weir_window_<i>
@@ -545,6 +547,11 @@ func (n *normalizer) emitRange(toks []Token) error {
 			n.emit("__interval("+quoteString(val)+")", t.Pos)
 			i = j - 1
 			continue
+		case t.Kind == TokIdent && next.Is("(") && (aggregateOrderBy(toks, i) >= 0 || callAggregateDistinct(toks, i)):
+			if err := n.aggregateCall(toks, &i); err != nil {
+				return err
+			}
+			continue
 		case t.Kind == TokIdent && t.Is("concat") && next.Is("("):
 			// The TiDB parser reads a || b as concat(a, b): a call as
 			// written is told apart by its name.
@@ -916,6 +923,114 @@ func typeText(toks []Token) string {
 		parts = append(parts, t.Text)
 	}
 	return strings.Join(parts, " ")
+}
+
+// orderedAggregates are the aggregates whose call may hold an ORDER BY.
+var orderedAggregates = map[string]bool{
+	"string_agg": true, "array_agg": true, "count": true, "sum": true, "avg": true, "min": true, "max": true,
+	"bool_and": true, "bool_or": true, "every": true,
+}
+
+// aggregateOrderBy returns where ORDER BY starts among the arguments of
+// the aggregate call at toks[i] (its name, then '('), relative to the
+// first argument; -1 when the call has none.
+func aggregateOrderBy(toks []Token, i int) int {
+	if !orderedAggregates[strings.ToLower(toks[i].Text)] {
+		return -1
+	}
+	end, err := matchParen(toks, i+1)
+	if err != nil {
+		return -1
+	}
+	depth := 0
+	for j := i + 2; j < end; j++ {
+		switch {
+		case toks[j].Is("(") || toks[j].Is("["):
+			depth++
+		case toks[j].Is(")") || toks[j].Is("]"):
+			depth--
+		case depth == 0 && toks[j].Is("order") && j+1 < end && toks[j+1].Is("by"):
+			return j - (i + 2)
+		}
+	}
+	return -1
+}
+
+// callAggregateDistinct reports whether toks[i] calls an aggregate the
+// TiDB grammar reads as a plain call with DISTINCT, which that grammar
+// does not take.
+func callAggregateDistinct(toks []Token, i int) bool {
+	return callAggregates[strings.ToLower(toks[i].Text)] && i+2 < len(toks) && toks[i+2].Is("distinct")
+}
+
+// aggregateCall emits the aggregate call at toks[*i] whose arguments end
+// in ORDER BY as __ordered(agg(args), __agg_order(key, 'asc' or 'desc'),
+// ...), a key with NULLS FIRST or LAST wrapped as in a query's ORDER BY,
+// and one of an aggregate the TiDB grammar does not know that starts with
+// DISTINCT as __agg_distinct(agg(args)); *i ends at the call's ')'.
+func (n *normalizer) aggregateCall(toks []Token, i *int) error {
+	t := toks[*i]
+	end, err := matchParen(toks, *i+1)
+	if err != nil {
+		return err
+	}
+	ob, ordered := end, aggregateOrderBy(toks, *i) >= 0
+	if ordered {
+		ob = *i + 2 + aggregateOrderBy(toks, *i)
+	}
+	args, distinct := *i+2, callAggregateDistinct(toks, *i)
+	if distinct {
+		args++
+	}
+	eof := Token{Kind: TokEOF}
+	if ordered {
+		n.emit("__ordered(", t.Pos)
+	}
+	if distinct {
+		n.emit("__agg_distinct(", t.Pos)
+	}
+	n.emit(t.Text, t.Pos)
+	n.emit("(", toks[*i+1].Pos)
+	if err := n.emitRange(append(append([]Token(nil), toks[args:ob]...), eof)); err != nil {
+		return err
+	}
+	n.emit(")", toks[ob].Pos)
+	if distinct {
+		n.emit(")", toks[ob].Pos)
+	}
+	if !ordered {
+		*i = end
+		return nil
+	}
+	for _, item := range splitArgs(toks[ob+2 : end]) {
+		if len(item) == 0 {
+			return syntaxErrorNear(toks[end])
+		}
+		nulls := ""
+		if k := len(item); k >= 2 && item[k-2].Is("nulls") && (item[k-1].Is("first") || item[k-1].Is("last")) {
+			nulls = "__nulls_" + strings.ToLower(item[k-1].Text) + "("
+			item = item[:k-2]
+		}
+		dir := "asc"
+		if k := len(item); k >= 1 && (item[k-1].Is("asc") || item[k-1].Is("desc")) {
+			dir = strings.ToLower(item[k-1].Text)
+			item = item[:k-1]
+		}
+		if len(item) == 0 {
+			return syntaxErrorNear(toks[end])
+		}
+		n.emit(", __agg_order("+nulls, item[0].Pos)
+		if err := n.emitRange(append(append([]Token(nil), item...), eof)); err != nil {
+			return err
+		}
+		if nulls != "" {
+			n.emit(")", item[len(item)-1].Pos)
+		}
+		n.emit(", '"+dir+"')", item[len(item)-1].Pos)
+	}
+	n.emit(")", toks[end].Pos)
+	*i = end
+	return nil
 }
 
 func splitArgs(toks []Token) [][]Token {
