@@ -2,7 +2,6 @@ package exec
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"github.com/weir-db/weir/types"
 )
@@ -43,7 +42,8 @@ type TopN struct {
 	parts  map[string]*topPartition
 	cached int
 	// need marks the input columns the keys read (see keyColumns).
-	need []bool
+	need   []bool
+	outBuf []byte // emit's buffer
 	// absent tells partitions certainly without stored rows.
 	absent absentFilter
 	// layout is the state layout in use, chosen at first use.
@@ -57,15 +57,10 @@ type TopN struct {
 // indexes after by row (a variable for tests).
 var topDiffPairScan = 1024
 
-// topID identifies an output row in diff: its entry's row and its rank.
-type topID struct {
-	row  *types.Datum
-	rank int64
-}
-
-// topRow is one output row of a partition's top set.
+// topRow is one output row of a partition's top set: its entry and its
+// rank. diff identifies output rows by both.
 type topRow struct {
-	row  []types.Datum
+	e    *topEntry
 	rank int64
 }
 
@@ -122,7 +117,9 @@ func (t *TopN) Process(m Message) ([]Message, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.diff(before, after, out)
+		if err := t.diff(before, after, out); err != nil {
+			return nil, err
+		}
 	}
 	if oc := out.Build(); oc != nil {
 		return []Message{{Chunk: oc}}, nil
@@ -137,55 +134,67 @@ func (t *TopN) outTypes() []types.Type {
 	return append(append([]types.Type(nil), t.Types...), types.TInt8)
 }
 
-func (t *TopN) outRow(r topRow) []types.Datum {
-	if t.Func == "" {
-		return r.row
+// emit appends output row r with op: from its entry's encoding when it
+// has one, with the rank's encoding after it.
+func (t *TopN) emit(out *ChunkBuilder, op Op, r topRow) error {
+	if r.e.enc != nil {
+		buf := r.e.enc
+		if t.Func != "" {
+			buf = types.AppendRowInt(append(t.outBuf[:0], buf...), r.rank)
+			t.outBuf = buf
+		}
+		return out.AppendEncoded(op, buf, nil)
 	}
-	return append(append([]types.Datum(nil), r.row...), r.rank)
+	row := r.e.row
+	if t.Func != "" {
+		row = append(append([]types.Datum(nil), row...), r.rank)
+	}
+	out.Append(op, row)
+	return nil
 }
 
 // diff emits the retractions and insertions that turn before into after.
 // Output rows are matched by the entry they come from and their rank, so
 // unchanged rows cost no encoding; an entry reloaded from state in between
 // only makes an equal row retracted and inserted again.
-func (t *TopN) diff(before, after []topRow, out *ChunkBuilder) {
-	same := func(a, b topRow) bool {
-		return a.rank == b.rank && unsafe.SliceData(a.row) == unsafe.SliceData(b.row)
-	}
+func (t *TopN) diff(before, after []topRow, out *ChunkBuilder) error {
 	kept := make([]bool, len(after))
-	var at map[topID][]int // for long tops: after's positions by row
+	var at map[topRow][]int // for long tops: after's positions by row
 	if len(before)*len(after) > topDiffPairScan {
-		at = make(map[topID][]int, len(after))
+		at = make(map[topRow][]int, len(after))
 		for j, a := range after {
-			id := topID{unsafe.SliceData(a.row), a.rank}
-			at[id] = append(at[id], j)
+			at[a] = append(at[a], j)
 		}
 	}
 	for _, r := range before {
 		found := false
 		if at != nil {
-			id := topID{unsafe.SliceData(r.row), r.rank}
-			if js := at[id]; len(js) > 0 {
+			if js := at[r]; len(js) > 0 {
 				kept[js[0]], found = true, true
-				at[id] = js[1:]
+				at[r] = js[1:]
 			}
 		} else {
 			for j, a := range after {
-				if !kept[j] && same(r, a) {
+				if !kept[j] && r == a {
 					kept[j], found = true, true
 					break
 				}
 			}
 		}
 		if !found {
-			out.Append(Delete, t.outRow(r))
+			if err := t.emit(out, Delete, r); err != nil {
+				return err
+			}
 		}
 	}
 	for j, a := range after {
 		if !kept[j] {
-			out.Append(Insert, t.outRow(a))
+			if err := t.emit(out, Insert, a); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // topChange is a row of a chunk on its way into its partition, with its
@@ -311,6 +320,9 @@ func (t *TopN) scanPartitions(fn func(k, v []byte) error) error {
 func (t *TopN) encodeEntry(e *topEntry) []byte {
 	val := binary.AppendVarint(nil, e.count)
 	val = binary.AppendVarint(val, int64(e.orderLen))
+	if e.enc != nil {
+		return append(val, e.enc...)
+	}
 	return types.AppendRow(val, t.Types, e.row)
 }
 
@@ -386,7 +398,7 @@ func (t *TopN) top(pk []byte, forget bool) ([]topRow, error) {
 				break
 			}
 			if r > t.Offset {
-				out = append(out, topRow{row: e.row, rank: r - t.Offset})
+				out = append(out, topRow{e: e, rank: r - t.Offset})
 			}
 		}
 		if !beyond {

@@ -17,7 +17,25 @@ type topEntry struct {
 	suffix   []byte // order key ‖ row key: the state key after the partition key
 	orderLen int
 	count    int64
-	row      []types.Datum
+	// row is the entry's row; enc, when set, is its value encoding, and
+	// row is decoded from it only when needed (the single-row layout
+	// takes a new top row straight from its chunk, and emits it from
+	// the encoding).
+	row []types.Datum
+	enc []byte
+}
+
+// datums returns e's row, decoding it first if only its encoding is
+// held.
+func (t *TopN) datums(e *topEntry) ([]types.Datum, error) {
+	if e.row == nil && e.enc != nil {
+		row, err := types.DecodeRow(e.enc, t.Types, nil)
+		if err != nil {
+			return nil, err
+		}
+		e.row = row
+	}
+	return e.row, nil
 }
 
 // defaultTopNCacheRows bounds the cache when CacheRows is 0.

@@ -116,16 +116,18 @@ func (t *TopN) applySingle(pk []byte, part *topPartition, ch topChange) error {
 		return types.Errorf(types.CodeInternalError, "top-N over append-only input received a retraction")
 	}
 	var e *topEntry
-	var row []types.Datum // decoded once the row may enter
 	if len(part.entries) > 0 {
 		cur := part.entries[0]
 		c := bytes.Compare(ok, cur.suffix[:cur.orderLen])
 		if c > 0 {
 			return nil // it would rank below the top row and be forgotten
 		}
-		row = ch.row()
 		if c == 0 {
-			c = bytes.Compare(RowKey(t.Types, row), RowKey(t.Types, cur.row))
+			curRow, err := t.datums(cur)
+			if err != nil {
+				return err
+			}
+			c = bytes.Compare(RowKey(t.Types, ch.row()), RowKey(t.Types, curRow))
 		}
 		switch {
 		case c > 0:
@@ -137,10 +139,10 @@ func (t *TopN) applySingle(pk []byte, part *topPartition, ch topChange) error {
 	}
 	first := len(part.entries) == 0
 	if e == nil {
-		if row == nil {
-			row = ch.row()
-		}
-		e = &topEntry{suffix: ok, orderLen: len(ok), count: sign, row: row}
+		// The row is encoded straight from its chunk: no datums unless a
+		// tie needs them.
+		enc := types.AppendRowFrom(nil, t.Types, ch.c.Rec.Columns(), ch.i)
+		e = &topEntry{suffix: ok, orderLen: len(ok), count: sign, enc: enc}
 		if first {
 			part.entries = append(part.entries, e)
 			t.cached++
