@@ -4,6 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/weir-db/weir/storage/encoding"
+
 	"github.com/weir-db/weir/types"
 )
 
@@ -248,6 +252,41 @@ func RowKey(ts []types.Type, row []types.Datum) []byte {
 	var k []byte
 	for i, t := range ts {
 		k = types.AppendKey(k, t, row[i], false)
+	}
+	return k
+}
+
+// appendRowKeyFrom appends the RowKey of row i of cols (arrays made for
+// ts), reading integers, times and text straight from their arrays.
+func appendRowKeyFrom(k []byte, ts []types.Type, cols []arrow.Array, i int) []byte {
+	for j, t := range ts {
+		if cols[j].IsNull(i) {
+			k = encoding.AppendNull(k)
+			continue
+		}
+		switch a := cols[j].(type) {
+		case *array.Int64:
+			if t.Family == types.Int8 || t.Family == types.Int4 || t.Family == types.Int2 {
+				k = encoding.AppendInt(k, a.Value(i))
+				continue
+			}
+		case *array.Int32:
+			if t.Family == types.Int4 || t.Family == types.Int2 {
+				k = encoding.AppendInt(k, int64(a.Value(i)))
+				continue
+			}
+		case *array.Timestamp:
+			if t.Family == types.Timestamp || t.Family == types.TimestampTZ {
+				k = encoding.AppendInt(k, int64(a.Value(i)))
+				continue
+			}
+		case *array.String:
+			if t.Family == types.Text || t.Family == types.Varchar {
+				k = encoding.AppendString(k, a.Value(i))
+				continue
+			}
+		}
+		k = types.AppendKey(k, t, types.GetDatum(cols[j], t, i), false)
 	}
 	return k
 }

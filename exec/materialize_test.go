@@ -2,6 +2,9 @@ package exec
 
 import (
 	"bytes"
+	"fmt"
+	"github.com/apache/arrow/go/v15/arrow/decimal128"
+	"math/rand"
 	"testing"
 
 	"github.com/weir-db/weir/types"
@@ -149,5 +152,37 @@ func TestViewBlocks(t *testing.T) {
 	}
 	if _, _, err := DecodeViewRow(v, ts); types.ErrorCode(err) != types.CodeDataCorrupted {
 		t.Fatalf("a block read as one row: %v", err)
+	}
+}
+
+// TestRowKeyFromArrays checks that a row's key read straight from its
+// chunk's arrays is RowKey's, for every column type a chunk carries
+// (text-carried numerics, NULLs and the fast paths' types among them).
+func TestRowKeyFromArrays(t *testing.T) {
+	ts := []types.Type{types.TInt8, types.TInt4, types.TInt2, types.TText, types.TVarchar, types.TTimestamp,
+		types.TBool, types.TFloat8, types.NumericOf(2), types.TNumeric, types.TInterval, types.TDate}
+	rng := rand.New(rand.NewSource(3))
+	cb := NewChunkBuilder(ts)
+	var rows [][]types.Datum
+	for r := 0; r < 200; r++ {
+		row := []types.Datum{int64(rng.Intn(2000) - 1000), int64(rng.Intn(100)), int64(rng.Intn(10)),
+			fmt.Sprint("s", rng.Intn(50)), fmt.Sprint("v", rng.Intn(5)), types.DTimestamp(rng.Int63n(1e15)),
+			rng.Intn(2) == 0, rng.Float64(), types.Decimal{Coef: decimal128.FromI64(int64(rng.Intn(100000))), Scale: 2},
+			types.Decimal{Coef: decimal128.FromI64(int64(rng.Intn(1000))), Scale: int32(rng.Intn(3))},
+			types.DInterval{Days: int32(rng.Intn(3)), Micros: rng.Int63n(1e9)}, types.DDate(rng.Intn(20000))}
+		for j := range row {
+			if rng.Intn(8) == 0 {
+				row[j] = nil
+			}
+		}
+		cb.Append(Insert, row)
+		rows = append(rows, row)
+	}
+	c := cb.Build()
+	for i := range rows {
+		want := RowKey(ts, c.Row(i, nil))
+		if got := appendRowKeyFrom(nil, ts, c.Rec.Columns(), i); string(got) != string(want) {
+			t.Fatalf("row %d %v: key from arrays %x, RowKey %x", i, rows[i], got, want)
+		}
 	}
 }

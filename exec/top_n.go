@@ -206,8 +206,6 @@ type topChange struct {
 	sign int64
 }
 
-func (ch topChange) row() []types.Datum { return ch.c.Row(ch.i, nil) }
-
 // keyColumns marks the input columns (of n) the partition and order
 // keys read; the extra last mark says they read all (it cannot tell).
 func (t *TopN) keyColumns(n int) []bool {
@@ -263,8 +261,9 @@ func (t *TopN) apply(pk []byte, ch topChange) error {
 	if t.layout == topSingle {
 		return t.applySingle(pk, part, ch)
 	}
-	ok, row, sign := ch.ok, ch.row(), ch.sign
-	suffix := append(ok, RowKey(t.Types, row)...)
+	ok, sign := ch.ok, ch.sign
+	cols := ch.c.Rec.Columns()
+	suffix := appendRowKeyFrom(ok, t.Types, cols, ch.i)
 	i, found := part.find(suffix)
 	if !found && sign > 0 && t.AppendOnlyInput && t.rankAt(part, i, len(ok), suffix) > t.Offset+t.Limit {
 		// It would land below the top and be forgotten at once.
@@ -278,7 +277,8 @@ func (t *TopN) apply(pk []byte, ch topChange) error {
 			}
 			return types.Errorf(types.CodeDataCorrupted, "top-N received a retraction for a row it does not hold")
 		}
-		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), row: row})
+		// Kept encoded, from the chunk: no datums (see topEntry).
+		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), enc: types.AppendRowFrom(nil, t.Types, cols, ch.i)})
 		t.cached++
 	}
 	e := part.entries[i]

@@ -127,7 +127,7 @@ func (t *TopN) applySingle(pk []byte, part *topPartition, ch topChange) error {
 			if err != nil {
 				return err
 			}
-			c = bytes.Compare(RowKey(t.Types, ch.row()), RowKey(t.Types, curRow))
+			c = bytes.Compare(appendRowKeyFrom(nil, t.Types, ch.c.Rec.Columns(), ch.i), RowKey(t.Types, curRow))
 		}
 		switch {
 		case c > 0:
