@@ -308,6 +308,7 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 				}
 				agg.Groups = append(agg.Groups, c)
 			}
+			filters := map[string]exec.Expr{} // one compiled FILTER per condition, so its mask is made once
 			for _, a := range st.Aggs {
 				spec := exec.AggSpec{Func: a.Func, Distinct: a.Distinct, T: a.Type}
 				if len(a.Args) > 0 {
@@ -316,8 +317,12 @@ func (f *dataflow) buildSteps(node int, steps []planner.Step, alloc func(uint32)
 					}
 				}
 				if a.Filter != nil {
-					if spec.Filter, err = f.compile(a.Filter); err != nil {
-						return nil, err
+					text := sql.FormatExpr(a.Filter)
+					if spec.Filter = filters[text]; spec.Filter == nil {
+						if spec.Filter, err = f.compile(a.Filter); err != nil {
+							return nil, err
+						}
+						filters[text] = spec.Filter
 					}
 				}
 				agg.Aggs = append(agg.Aggs, spec)

@@ -78,6 +78,9 @@ type HashAgg struct {
 	groupTypes []types.Type
 	accTs      []types.Type
 	need       []bool // input columns the expressions read; nil: all
+	// filterVecs are the aggregates' FILTER kernels (nil: evaluated row
+	// by row), compiled on first use.
+	filterVecs []vnode
 	// lastGroups is how many groups the last chunk had: the next one's
 	// map and partials are sized for as many.
 	lastGroups int

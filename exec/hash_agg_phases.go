@@ -61,7 +61,7 @@ func (h *HashAgg) needColumns(n int) []bool {
 			exprs = append(exprs, a.Arg)
 		}
 		if a.Filter != nil {
-			exprs = append(exprs, a.Filter)
+			exprs = append(exprs, a.Filter) // row by row when its kernels fail
 		}
 	}
 	for _, e := range exprs {
@@ -130,9 +130,18 @@ func (h *HashAgg) lateWindow(end int64) windowing.Span {
 // in order of first appearance, and drops (counting) rows for expired
 // windows. It reads no state.
 func (h *HashAgg) local(c *Chunk) ([]*partial, error) {
+	if h.filterVecs == nil {
+		h.filterVecs = make([]vnode, len(h.Aggs))
+		for ai, a := range h.Aggs {
+			if a.Filter != nil {
+				h.filterVecs[ai], _ = compileVec(a.Filter)
+			}
+		}
+	}
 	if h.need == nil || len(h.need) != len(c.Types) {
 		h.need = h.needColumns(len(c.Types))
 	}
+	masks := h.filterMasks(c)
 	parts := make(map[string]*partial, h.lastGroups)
 	order := make([]*partial, 0, h.lastGroups)
 	slab := partialSlab{size: max(h.lastGroups, 16), aggs: len(h.Aggs), vals: len(h.Groups)}
@@ -144,7 +153,7 @@ func (h *HashAgg) local(c *Chunk) ([]*partial, error) {
 	fast := h.fastKeys(c)
 	needRow := fast == nil || h.LateSink != nil
 	for ai := range h.Aggs {
-		if h.Aggs[ai].Func != "count_star" || h.Aggs[ai].Filter != nil {
+		if h.Aggs[ai].Func != "count_star" || h.Aggs[ai].Filter != nil && masks[ai] == nil {
 			needRow = true
 		}
 	}
@@ -219,7 +228,12 @@ func (h *HashAgg) local(c *Chunk) ([]*partial, error) {
 		p.rows += sign
 		for ai := range h.Aggs {
 			a := &h.Aggs[ai]
-			if a.Filter != nil {
+			switch {
+			case masks[ai] != nil:
+				if !masks[ai][i] {
+					continue
+				}
+			case a.Filter != nil:
 				ok, err := a.Filter.EvalRow(row)
 				if err != nil {
 					return nil, err
@@ -269,6 +283,50 @@ func (h *HashAgg) local(c *Chunk) ([]*partial, error) {
 		}
 	}
 	return order, nil
+}
+
+// filterMasks evaluates, over the whole chunk, each aggregate's FILTER
+// that has kernels: masks[ai][i] says row i passes. Aggregates without a
+// filter, or whose filter has no kernels, get nil: their filter is
+// evaluated row by row. So does a filter whose kernels fail (an
+// overflow, say) on some row: the local phase skips rows (late ones)
+// whose failure must not fail the chunk.
+func (h *HashAgg) filterMasks(c *Chunk) [][]bool {
+	masks := make([][]bool, len(h.Aggs))
+	var sel []int
+	for ai, fv := range h.filterVecs {
+		if fv == nil {
+			continue
+		}
+		if same := h.sameFilter(ai); same >= 0 {
+			masks[ai] = masks[same] // one condition, shared by aggregates
+			continue
+		}
+		if sel == nil {
+			sel = allRows(c)
+		}
+		v, err := fv.eval(c, sel)
+		if err != nil {
+			continue
+		}
+		m := make([]bool, c.Len())
+		for j, r := range sel {
+			m[r] = !v.isNull(j) && v.b[v.at(j)]
+		}
+		masks[ai] = m
+	}
+	return masks
+}
+
+// sameFilter is the first aggregate before ai with ai's FILTER condition
+// (the same expression: the engine compiles a condition once), or -1.
+func (h *HashAgg) sameFilter(ai int) int {
+	for j := 0; j < ai; j++ {
+		if h.Aggs[j].Filter == h.Aggs[ai].Filter {
+			return j
+		}
+	}
+	return -1
 }
 
 // partialSlab hands out a chunk's partials from blocks of size, with
