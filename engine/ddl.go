@@ -208,6 +208,9 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	if err != nil {
 		return err
 	}
+	if err := planner.Unmaintainable(plan); err != nil && !e.cfg.unchecked {
+		return err
+	}
 	fusions := e.cfg.fusions()
 	planner.Fuse(plan, fusions)
 	if len(plan.Leaves()) == 0 {

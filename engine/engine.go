@@ -39,6 +39,9 @@ type Config struct {
 	// unmerged as before sessions were merged by their aggregations
 	// (tests of views created then).
 	unsliced, unmerged bool
+	// unchecked makes views as before CREATE refused aggregates views
+	// cannot maintain.
+	unchecked bool
 }
 
 // fusions are the fusions a view created now is planned with.

@@ -3,8 +3,11 @@ package engine
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/weir-db/weir/types"
 )
 
 // TestFusionsOnlyForNewViews checks that a view created before a fusion
@@ -84,5 +87,48 @@ func runFusionUpgrade(t *testing.T, q string, before Config, olderOps, newOps st
 		if got := multiset(run(t, s, "SELECT * FROM "+v)); got != want {
 			t.Errorf("%s differs from the query run ad hoc\ngot:\n%s\nwant:\n%s", v, got, want)
 		}
+	}
+}
+
+// TestUnmaintainableViewStillOpens checks that a view created before
+// CREATE refused aggregates views cannot maintain (string_agg here)
+// keeps its data dir opening after an upgrade, with the reason logged,
+// while a new such view is refused with 0A000.
+func TestUnmaintainableViewStillOpens(t *testing.T) {
+	dir := t.TempDir()
+	e, err := Open(Config{DataDir: dir, unchecked: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession()
+	run(t, s, "CREATE TABLE t (id int PRIMARY KEY, g text)")
+	run(t, s, "CREATE MATERIALIZED VIEW names AS SELECT g, string_agg(id::text, ',') AS ids FROM t GROUP BY g")
+	s.Close()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	e, err = Open(Config{DataDir: dir, Logf: func(f string, args ...any) { logged = append(logged, fmt.Sprintf(f, args...)) }})
+	if err != nil {
+		t.Fatalf("a data dir with an older view must open: %v", err)
+	}
+	defer e.Close()
+	s = e.NewSession()
+	defer s.Close()
+	run(t, s, "INSERT INTO t VALUES (1, 'a')")
+	run(t, s, "FLUSH")
+	if got := fmt.Sprint(run(t, s, "SELECT g FROM names")); got != "[[a]]" {
+		t.Errorf("the older view holds %s", got)
+	}
+	found := false
+	for _, l := range logged {
+		found = found || strings.Contains(l, "materialized view names: string_agg is not supported")
+	}
+	if !found {
+		t.Errorf("no log line says why the view's column stays NULL: %q", logged)
+	}
+	err = runErr(s, "CREATE MATERIALIZED VIEW again AS SELECT g, string_agg(id::text, ',') FROM t GROUP BY g")
+	if types.ErrorCode(err) != types.CodeFeatureNotSupported {
+		t.Errorf("a new view with string_agg: %v, want 0A000", err)
 	}
 }

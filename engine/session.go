@@ -321,6 +321,9 @@ func (s *Session) explain(n *sql.Explain, w pgwire.ResultWriter) error {
 		if err != nil {
 			return err
 		}
+		if err := planner.Unmaintainable(plan); err != nil {
+			return err
+		}
 		planner.Fuse(plan, s.e.cfg.fusions()) // as CREATE plans it
 		text = plan.Explain()
 	case *sql.Select:

@@ -301,15 +301,7 @@ func lateSpec(cols []sql.Column, info []colInfo) *LateSpec {
 	return l
 }
 
-// streamingAggregates are the aggregates views maintain incrementally.
-var streamingAggregates = map[string]bool{"count": true, "count_star": true, "sum": true, "avg": true, "min": true, "max": true}
-
 func (b *builder) aggregate(n *sql.Aggregate) error {
-	for _, c := range n.Aggs {
-		if !streamingAggregates[c.Func] {
-			return types.Errorf(types.CodeFeatureNotSupported, "%s is not supported in materialized views (only in queries)", c.Func)
-		}
-	}
 	a := &AggStep{Groups: append([]sql.Expr(nil), n.GroupBy...), Aggs: n.Aggs, WindowGroup: -1, AppendOnlyInput: b.emits == AppendOnly}
 	var win *windowCol
 	for i, g := range n.GroupBy {
