@@ -22,6 +22,7 @@ type Store struct {
 	dir   string
 	po    *pebble.Options
 	space *spaceGuard
+	bufs  batchBuffers
 }
 
 // Options configures Open.
@@ -176,7 +177,14 @@ func get(r getter, id uint32, k []byte) ([]byte, error) {
 
 // NewBatch starts an atomic write batch that can also read its own writes
 // over the committed state.
-func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch(), space: s.space} }
+func (s *Store) NewBatch() *Batch {
+	b := &Batch{b: s.db.NewIndexedBatch(), space: s.space, store: s}
+	if buf := s.bufs.get(); buf != nil {
+		// An empty representation: nothing to fail on.
+		_ = b.b.SetRepr(buf)
+	}
+	return b
+}
 
 // Snapshot is a consistent read view of committed state.
 type Snapshot struct{ snap *pebble.Snapshot }
@@ -248,6 +256,7 @@ func (s *Store) DropTable(id uint32) error {
 type Batch struct {
 	b     *pebble.Batch
 	space *spaceGuard
+	store *Store
 }
 
 // Set writes k = v in table id.
@@ -309,11 +318,21 @@ func (b *Batch) Commit() error {
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("committing state batch: %w", err)
 	}
-	return b.b.Close()
+	return b.close()
 }
 
 // Close discards an uncommitted batch.
-func (b *Batch) Close() error { return b.b.Close() }
+func (b *Batch) Close() error { return b.close() }
+
+// close releases the batch to Pebble and keeps its buffer for the next.
+func (b *Batch) close() error {
+	data, count := b.b.Repr(), b.b.Count()
+	err := b.b.Close()
+	if err == nil && b.store != nil {
+		b.store.bufs.retain(data, count, b.store.po.MemTableSize)
+	}
+	return err
+}
 
 type quietLogger struct{}
 
