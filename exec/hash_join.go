@@ -94,6 +94,7 @@ type HashJoin struct {
 	// rowKeyBuf a row's key, while a change is applied.
 	keyBufs   [2][]byte
 	rowKeyBuf []byte
+	leanKey   []byte // a state key stored by storeLean
 	// expiredTo is, per side, the expiry index position below which
 	// every entry is gone (nil: unknown since the start).
 	expiredTo [2][]byte
@@ -191,7 +192,15 @@ func (j *HashJoin) ProcessSide(side int, m Message) ([]Message, error) {
 	out.ReserveData(hint.scaled)
 	row := make([]types.Datum, 0, len(c.Types))
 	var old []types.Datum
+	lean := c.Rec != nil && j.leanSide(side)
 	for i := 0; i < c.Len(); i++ {
+		if lean {
+			if done, err := j.storeLean(side, c, i); err != nil {
+				return nil, err
+			} else if done {
+				continue
+			}
+		}
 		if j.keyed[side] && c.Ops[i] == UpdateDelete && i+1 < c.Len() && c.Ops[i+1] == UpdateInsert {
 			old, row = c.Row(i, old), c.Row(i+1, row)
 			if err := j.update(side, old, row, out); err != nil {

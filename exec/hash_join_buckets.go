@@ -134,12 +134,17 @@ func (j *HashJoin) holdsRows(side int) (bool, error) {
 // bucketOf is the bucket of side's row: rows whose time column is NULL
 // can never satisfy the bound, so they go in the first bucket to expire.
 func (j *HashJoin) bucketOf(side int, row []types.Datum) int64 {
-	x := j.Expire[side]
-	t, ok := row[x.Col].(types.DTimestamp)
+	t, ok := row[j.Expire[side].Col].(types.DTimestamp)
+	return j.bucketAt(side, int64(t), ok)
+}
+
+// bucketAt is the bucket of a row of side whose time column holds t (ok:
+// not NULL).
+func (j *HashJoin) bucketAt(side int, t int64, ok bool) int64 {
 	if !ok {
 		return windowing.NoWatermark / j.buckets[side].width
 	}
-	at := int64(t) + x.Delta
+	at := t + j.Expire[side].Delta
 	w := j.buckets[side].width
 	n := at / w
 	if at%w < 0 {
