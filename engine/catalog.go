@@ -64,6 +64,11 @@ type object struct {
 	// aggregations fused (planner.FuseSessions), whose state differs:
 	// views created before run the SESSION window.
 	SessionMerge bool `json:"session_merge,omitempty"`
+	// JoinFilters marks a materialized view planned with the conditions
+	// on one side of a join applied before the join
+	// (planner.PushJoinFilters): views created before store every row of
+	// each side.
+	JoinFilters bool `json:"join_filters,omitempty"`
 	// Target and Envelope are a sink's stream and envelope (its view is
 	// Table).
 	Target   string `json:"target,omitempty"`
@@ -90,7 +95,7 @@ func columnsToJSON(cols []sql.Column) []columnJSON {
 
 // fusions are the fusions the view was created with.
 func (o *object) fusions() planner.Fusions {
-	return planner.Fusions{HopSlices: o.HopSlices, Sessions: o.SessionMerge}
+	return planner.Fusions{HopSlices: o.HopSlices, Sessions: o.SessionMerge, JoinFilters: o.JoinFilters}
 }
 
 func (o *object) columns() []sql.Column {

@@ -218,7 +218,7 @@ func (e *Engine) createView(n *sql.CreateView, text string) error {
 	}
 	o := &object{Name: n.Name, Kind: sql.RelMaterializedView, Columns: columnsToJSON(n.Query.Cols), SQL: text, WatermarkCol: -1, KeyCol: -1,
 		Deps: dependencyNames(n.Deps), Tasks: e.viewTasks(),
-		HopSlices: fusions.HopSlices, SessionMerge: fusions.Sessions}
+		HopSlices: fusions.HopSlices, SessionMerge: fusions.Sessions, JoinFilters: fusions.JoinFilters}
 	if plan.Emits == planner.Upsert {
 		o.RowsKeyed, o.RowsKey = true, plan.Key
 	}

@@ -35,10 +35,10 @@ type Config struct {
 	// tests replace it to simulate a full disk.
 	FreeBytes func(dir string) (int64, error)
 
-	// unsliced makes new views as before HOP slices existed, and
-	// unmerged as before sessions were merged by their aggregations
-	// (tests of views created then).
-	unsliced, unmerged bool
+	// unsliced makes new views as before HOP slices existed, unmerged
+	// as before sessions were merged by their aggregations, and unpushed
+	// as before joins filtered their sides (tests of views created then).
+	unsliced, unmerged, unpushed bool
 	// unchecked makes views as before CREATE refused aggregates views
 	// cannot maintain.
 	unchecked bool
@@ -46,7 +46,7 @@ type Config struct {
 
 // fusions are the fusions a view created now is planned with.
 func (c *Config) fusions() planner.Fusions {
-	return planner.Fusions{HopSlices: !c.unsliced, Sessions: !c.unsliced && !c.unmerged}
+	return planner.Fusions{HopSlices: !c.unsliced, Sessions: !c.unsliced && !c.unmerged, JoinFilters: !c.unsliced && !c.unmerged && !c.unpushed}
 }
 
 // maxTasks bounds a view's parallel tasks: each holds its operators and a

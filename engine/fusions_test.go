@@ -12,8 +12,9 @@ import (
 
 // TestFusionsOnlyForNewViews checks that a view created before a fusion
 // existed keeps its plan across restarts: HOP slices spread rows over
-// tasks by other keys, and merged sessions keep other state, so fusing
-// an older view would lose its state. The older view and a new one
+// tasks by other keys, merged sessions keep other state, and a join
+// whose sides are filtered first holds no rows that fail the filters, so
+// fusing an older view would lose its state or match rows it must not. The older view and a new one
 // (fused) must both equal the query run ad hoc, over rows inserted
 // before and after each restart, on three tasks.
 func TestFusionsOnlyForNewViews(t *testing.T) {
@@ -29,6 +30,9 @@ func TestFusionsOnlyForNewViews(t *testing.T) {
 		{name: "merged sessions", before: Config{unmerged: true},
 			query: "SELECT k, window_start, window_end, count(*) AS n, sum(x) AS s, max(x) AS m FROM SESSION(s, ts, INTERVAL '1' SECOND) GROUP BY k, window_start, window_end",
 			older: "[[SessionWindow] [HashAgg] [Materialize]]", new: "[[HashAgg] [Materialize]]"},
+		{name: "join filters", before: Config{unpushed: true},
+			query: "SELECT a.k, a.x, b.x AS y FROM s a JOIN s b ON a.k = b.k WHERE b.x > 50 AND a.x < 30 AND a.ts <= b.ts",
+			older: "[[HashJoin] [Project] [Materialize]]", new: "[[Filter] [Filter] [HashJoin] [Project] [Materialize]]"},
 	} {
 		t.Run(c.name, func(t *testing.T) { runFusionUpgrade(t, c.query, c.before, c.older, c.new) })
 	}
