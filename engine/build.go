@@ -116,6 +116,9 @@ func compileExprWith(e sql.Expr, env *evalEnv, sub func(sql.Expr) (exec.Expr, er
 			}
 			c.Args = append(c.Args, ca)
 		}
+		if c.Func == "and" || c.Func == "or" {
+			c.Args = exec.LogicArgs(c.Func, c.Args)
+		}
 		return c, nil
 	case *sql.Case:
 		c := &exec.Case{T: x.T}
