@@ -95,6 +95,15 @@ type HashAgg struct {
 	// columns, with Hop or Session.
 	windowGroups []int
 	groupBlocks  groupSlab
+	// families are the DISTINCT aggregates that share value entries, and
+	// familyOf each aggregate's family (-1: none; nil: no families); see
+	// hash_agg_families.go. unshared makes new state as before families
+	// existed, for tests of state stored then.
+	families       []distinctFamily
+	familyOf       []int
+	familiesLoaded bool
+	familyKeys     []string
+	unshared       bool
 }
 
 var (
@@ -174,6 +183,9 @@ func (h *HashAgg) Process(m Message) ([]Message, error) {
 	if err := h.loadCounters(); err != nil {
 		return nil, err
 	}
+	if err := h.loadFamilies(); err != nil {
+		return nil, err
+	}
 	switch {
 	case m.Watermark != nil:
 		return h.onWatermark(*m.Watermark)
@@ -237,6 +249,7 @@ func rowsEqual(a, b []types.Datum) bool {
 // runtime calls it after discarding a failed epoch.
 func (h *HashAgg) Reset() {
 	h.wm.loaded, h.late.loaded = false, false
+	h.familiesLoaded = false
 	h.hot = hotState{}
 	if h.Session != nil {
 		h.Session.idx.reset()

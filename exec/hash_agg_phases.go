@@ -371,6 +371,11 @@ func (h *HashAgg) global(p *partial, cb *ChunkBuilder) error {
 			return err
 		}
 	}
+	for fi := range h.families {
+		if err := h.mergeFamily(g, p, &h.families[fi]); err != nil {
+			return err
+		}
+	}
 	return h.settle(g, correct, cb)
 }
 
@@ -406,6 +411,9 @@ func (h *HashAgg) settle(g *groupState, correct bool, cb *ChunkBuilder) error {
 
 // merge folds aggregate ai's partial into the group's accumulator.
 func (h *HashAgg) merge(g *groupState, ai int, ap *aggPartial) error {
+	if h.inFamily(ai) {
+		return nil // mergeFamily's
+	}
 	a := &h.Aggs[ai]
 	acc := &g.accs[ai]
 	n, _ := acc[0].(int64)

@@ -12,7 +12,9 @@ import (
 //	GroupsID  group key                      group values, row count, per aggregate (values counted, running value)
 //	GroupsID  0xff 'w' 'm'                   watermark (big-endian int64)
 //	GroupsID  0xff 'l' 'a' 't' 'e'           late rows counted (big-endian int64)
-//	ValuesID  group key 0xfe agg(u16) value  multiplicity (varint), value
+//	GroupsID  0xff 'v' 's'                   present when DISTINCT aggregates share values
+//	ValuesID  group key 0xfe agg(u16) value  multiplicity (varint), value; shared:
+//	                                         mask of the members holding it (varint), value
 //	ValuesID  group key 0xfd                 the provisional row last emitted early
 //
 // The group key is the memcomparable encoding of the group values, the
@@ -250,54 +252,77 @@ func (h *HashAgg) bumpValue(gkey []byte, agg int, t types.Type, vkey []byte, v t
 	// keeps it, and Set copies what it is given.
 	k := append(appendValuePrefix(h.valueKey[:0], gkey, agg), vkey...)
 	h.valueKey = k
-	before, cached := h.hot.values[string(k)]
-	f := &h.hot.absent
-	if err := f.ready(h.scanValues); err != nil {
+	before, cached, err := h.valueAt(k)
+	if err != nil {
 		return 0, 0, err
-	}
-	if !cached && f.mayHold(k) {
-		old, err := h.State.Store.Get(h.ValuesID, k)
-		switch {
-		case err == nil:
-			before, _ = binary.Varint(old)
-		case !errors.Is(err, ErrNotFound):
-			return 0, 0, err
-		}
 	}
 	after := before + delta
 	if after < 0 {
 		return 0, 0, types.Errorf(types.CodeDataCorrupted, "aggregate received a retraction of a value it never counted")
-	}
-	if h.hot.values == nil || len(h.hot.values) >= h.cacheLimit() {
-		// Sized for the limit at once: refilled, it would grow through
-		// every size on the way.
-		h.hot.values = make(map[string]int64, h.cacheLimit())
 	}
 	if h.AppendOnlyInput && before > 0 {
 		// Over append-only input a value is never retracted, so only
 		// whether it is present matters (its multisets serve DISTINCT
 		// alone): the stored count is left as it is, with no write.
 		if !cached {
-			h.hot.values[string(k)] = before
+			h.cacheValue(k, before)
 		}
 		return before, after, nil
 	}
-	h.hot.values[string(k)] = after
+	h.cacheValue(k, after)
 	if after == 0 {
 		return before, 0, h.State.Store.Delete(h.ValuesID, k)
 	}
-	val := binary.AppendVarint(h.valueBuf[:0], after)
+	return before, after, h.writeValue(k, after, t, v, before == 0)
+}
+
+// valueAt reads what ValuesID holds under k (a multiplicity, or a shared
+// entry's mask; 0: absent), through the cache and the absent filter.
+func (h *HashAgg) valueAt(k []byte) (n int64, cached bool, err error) {
+	n, cached = h.hot.values[string(k)]
+	if cached {
+		return n, true, nil
+	}
+	f := &h.hot.absent
+	if err := f.ready(h.scanValues); err != nil {
+		return 0, false, err
+	}
+	if !f.mayHold(k) {
+		return 0, false, nil
+	}
+	old, err := h.State.Store.Get(h.ValuesID, k)
+	switch {
+	case err == nil:
+		n, _ = binary.Varint(old)
+	case !errors.Is(err, ErrNotFound):
+		return 0, false, err
+	}
+	return n, false, nil
+}
+
+// cacheValue keeps n as what ValuesID holds under k.
+func (h *HashAgg) cacheValue(k []byte, n int64) {
+	if h.hot.values == nil || len(h.hot.values) >= h.cacheLimit() {
+		// Sized for the limit at once: refilled, it would grow through
+		// every size on the way.
+		h.hot.values = make(map[string]int64, h.cacheLimit())
+	}
+	h.hot.values[string(k)] = n
+}
+
+// writeValue stores n and v (of type t) under ValuesID key k; isNew says
+// the key was absent.
+func (h *HashAgg) writeValue(k []byte, n int64, t types.Type, v types.Datum, isNew bool) error {
+	val := binary.AppendVarint(h.valueBuf[:0], n)
 	val = types.AppendRow(val, []types.Type{t}, []types.Datum{v})
 	h.valueBuf = val
 	if err := h.State.Store.Set(h.ValuesID, k, val); err != nil {
-		return 0, 0, err
+		return err
 	}
-	if before == 0 {
-		if err := f.note(k, h.scanValues); err != nil {
-			return 0, 0, err
-		}
+	if isNew {
+		return h.hot.absent.note(k, h.scanValues)
 	}
-	return before, after, nil
+	return nil
 }
 
 // scanValues scans every key of the value multisets (and the provisional

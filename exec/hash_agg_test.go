@@ -30,13 +30,15 @@ func naiveAgg(rows [][]types.Datum) map[string]string {
 		distinct    map[int64]bool
 		filtered    int64
 		small       *int64 // sum of values below 3
+		over5       map[int64]bool
+		smallSet    map[int64]bool
 	}
 	groups := map[string]*acc{}
 	for _, r := range rows {
 		g := r[0].(string)
 		a := groups[g]
 		if a == nil {
-			a = &acc{distinct: map[int64]bool{}}
+			a = &acc{distinct: map[int64]bool{}, over5: map[int64]bool{}, smallSet: map[int64]bool{}}
 			groups[g] = a
 		}
 		a.n++
@@ -55,8 +57,10 @@ func naiveAgg(rows [][]types.Datum) map[string]string {
 		a.distinct[v] = true
 		if v > 5 {
 			a.filtered++
+			a.over5[v] = true
 		}
 		if v < 3 {
+			a.smallSet[v] = true
 			if a.small == nil {
 				a.small = new(int64)
 			}
@@ -75,7 +79,16 @@ func naiveAgg(rows [][]types.Datum) map[string]string {
 		if a.cnt > 0 {
 			sum = fmt.Sprint(a.sum)
 		}
-		out[g] = fmt.Sprintf("%s %d %d %s %s %s %d %d %s %d", g, a.n, a.cnt, sum, f(a.min), f(a.max), len(a.distinct), a.filtered, f(a.small), a.filtered)
+		smallDistinct := "NULL"
+		if len(a.smallSet) > 0 {
+			n := int64(0)
+			for v := range a.smallSet {
+				n += v
+			}
+			smallDistinct = fmt.Sprint(n)
+		}
+		out[g] = fmt.Sprintf("%s %d %d %s %s %s %d %d %s %d %d %s %s", g, a.n, a.cnt, sum, f(a.min), f(a.max), len(a.distinct), a.filtered, f(a.small), a.filtered,
+			len(a.over5), smallDistinct, f(a.max))
 	}
 	return out
 }
@@ -122,11 +135,26 @@ func runAggDifferential(t *testing.T, rng *rand.Rand, batch int, exprGroup, appe
 			{Func: "count_star", Filter: over5, T: types.TInt8},
 			{Func: "sum", Arg: col(1), Filter: under3, T: types.NumericOf(0)},
 			{Func: "count", Arg: col(1), Filter: over5, T: types.TInt8},
+			// DISTINCT over one argument: over append-only input, these
+			// and the count above share value entries.
+			{Func: "count", Arg: col(1), Distinct: true, Filter: over5, T: types.TInt8},
+			{Func: "sum", Arg: col(1), Distinct: true, Filter: under3, T: types.NumericOf(0)},
+			{Func: "max", Arg: col(1), Distinct: true, T: types.TInt8},
 		},
 		WindowGroup: -1, GroupsID: 10, ValuesID: 11, State: h, AppendOnlyInput: appendOnly,
 	}
 	if rng.Intn(2) == 0 {
 		agg.CacheGroups = 1 + rng.Intn(4) // evictions reload groups and values from state
+	}
+	// Some runs store values one entry per aggregate, as before families
+	// shared them; some of those restart able to share, and must keep
+	// the layout their state has.
+	upgrade := false
+	switch rng.Intn(3) {
+	case 0:
+		agg.unshared = true
+	case 1:
+		agg.unshared, upgrade = true, true
 	}
 	outTypes := agg.OutTypes()
 	view := map[string]int64{} // output multiset
@@ -174,6 +202,9 @@ func runAggDifferential(t *testing.T, rng *rand.Rand, batch int, exprGroup, appe
 		pending = pending[:0]
 		if rng.Intn(8) == 0 {
 			agg.Reset() // as after a restart: caches and filters are rebuilt from state
+			if upgrade {
+				agg.unshared = false
+			}
 		}
 	}
 	groups := []string{"a", "b", "c", "d"}
