@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/weir-db/weir/types"
 )
 
@@ -44,6 +45,10 @@ type TopN struct {
 	// need marks the input columns the keys read (see keyColumns).
 	need   []bool
 	outBuf []byte // emit's buffer
+	// entryBuf is encodeEntry's buffer (the store copies it); encHint
+	// sizes a new row's encoding, its last length.
+	entryBuf []byte
+	encHint  int
 	// absent tells partitions certainly without stored rows.
 	absent absentFilter
 	// layout is the state layout in use, chosen at first use.
@@ -278,7 +283,7 @@ func (t *TopN) apply(pk []byte, ch topChange) error {
 			return types.Errorf(types.CodeDataCorrupted, "top-N received a retraction for a row it does not hold")
 		}
 		// Kept encoded, from the chunk: no datums (see topEntry).
-		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), enc: types.AppendRowFrom(nil, t.Types, cols, ch.i)})
+		part.insert(i, &topEntry{suffix: suffix, orderLen: len(ok), enc: t.encodeRow(cols, ch.i)})
 		t.cached++
 	}
 	e := part.entries[i]
@@ -318,12 +323,23 @@ func (t *TopN) scanPartitions(fn func(k, v []byte) error) error {
 
 // encodeEntry is entry e's state value.
 func (t *TopN) encodeEntry(e *topEntry) []byte {
-	val := binary.AppendVarint(nil, e.count)
+	val := binary.AppendVarint(t.entryBuf[:0], e.count)
 	val = binary.AppendVarint(val, int64(e.orderLen))
 	if e.enc != nil {
-		return append(val, e.enc...)
+		val = append(val, e.enc...)
+	} else {
+		val = types.AppendRow(val, t.Types, e.row)
 	}
-	return types.AppendRow(val, t.Types, e.row)
+	t.entryBuf = val
+	return val
+}
+
+// encodeRow encodes row i of cols in a buffer of its own, sized like the
+// last row's so it seldom grows.
+func (t *TopN) encodeRow(cols []arrow.Array, i int) []byte {
+	enc := types.AppendRowFrom(make([]byte, 0, t.encHint), t.Types, cols, i)
+	t.encHint = len(enc) + len(enc)/8
+	return enc
 }
 
 // decodeEntry decodes a state value: the row's count, the length of its

@@ -141,7 +141,7 @@ func (t *TopN) applySingle(pk []byte, part *topPartition, ch topChange) error {
 	if e == nil {
 		// The row is encoded straight from its chunk: no datums unless a
 		// tie needs them.
-		enc := types.AppendRowFrom(nil, t.Types, ch.c.Rec.Columns(), ch.i)
+		enc := t.encodeRow(ch.c.Rec.Columns(), ch.i)
 		e = &topEntry{suffix: ok, orderLen: len(ok), count: sign, enc: enc}
 		if first {
 			part.entries = append(part.entries, e)
