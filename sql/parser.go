@@ -838,7 +838,7 @@ func tidbParse(norm *normalized) (node ast.StmtNode, err error) {
 		}
 	}()
 	p := parser.New()
-	p.SetSQLMode(mysql.ModePipesAsConcat | mysql.ModeNoBackslashEscapes | mysql.ModeHighNotPrecedence | mysql.ModeIgnoreSpace)
+	p.SetSQLMode(mysql.ModePipesAsConcat | mysql.ModeNoBackslashEscapes | mysql.ModeIgnoreSpace)
 	stmts, _, perr := p.Parse(norm.text, "", "")
 	if perr != nil {
 		off := len(norm.text)
