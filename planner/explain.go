@@ -33,7 +33,7 @@ func (p *Plan) explain(q *Plan, depth int, lines *[]string) {
 		var line string
 		switch s := q.Steps[i].(type) {
 		case *FilterStep:
-			line = "Filter"
+			line = "Filter " + exprText(s.Cond)
 		case *ProjectStep:
 			line = fmt.Sprintf("Project (%d columns)", len(s.Exprs))
 		case *TumbleStep:
