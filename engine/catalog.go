@@ -69,6 +69,10 @@ type object struct {
 	// (planner.PushJoinFilters): views created before store every row of
 	// each side.
 	JoinFilters bool `json:"join_filters,omitempty"`
+	// PGNot marks a definition stored since NOT took PostgreSQL's
+	// precedence; one stored before is parsed as then (sql.ParseHighNot),
+	// so NOT b IS NULL keeps meaning (NOT b) IS NULL in it.
+	PGNot bool `json:"pg_not,omitempty"`
 	// Target and Envelope are a sink's stream and envelope (its view is
 	// Table).
 	Target   string `json:"target,omitempty"`
@@ -91,6 +95,17 @@ func columnsToJSON(cols []sql.Column) []columnJSON {
 		out[i] = columnJSON{Name: c.Name, Family: c.Type.Family, Width: c.Type.Width, Precision: c.Type.Precision, Scale: c.Type.Scale, NotNull: c.NotNull, Hidden: c.Hidden}
 	}
 	return out
+}
+
+// parseStored parses the object's stored definition as it was meant when
+// stored (see PGNot).
+func (o *object) parseStored() ([]*sql.Parsed, error) { return parseDefinition(o.SQL, o.PGNot) }
+
+func parseDefinition(text string, pgNot bool) ([]*sql.Parsed, error) {
+	if pgNot {
+		return sql.Parse(text)
+	}
+	return sql.ParseHighNot(text)
 }
 
 // fusions are the fusions the view was created with.
@@ -176,8 +191,8 @@ func (c *catalog) Relation(name string) (*sql.Relation, bool) {
 	}
 	sort.Slice(r.Indexes, func(i, j int) bool { return r.Indexes[i].ID < r.Indexes[j].ID })
 	if o.Kind == sql.RelView {
-		text := o.SQL
-		r.ViewQuery = func(cat sql.Catalog) (*sql.Query, error) { return bindViewQuery(text, cat) }
+		text, pgNot := o.SQL, o.PGNot
+		r.ViewQuery = func(cat sql.Catalog) (*sql.Query, error) { return bindViewQuery(text, pgNot, cat) }
 	}
 	return r, true
 }
@@ -194,8 +209,8 @@ func (c *catalog) indexesOf(name string) []*object {
 }
 
 // bindViewQuery binds a stored CREATE VIEW statement's query.
-func bindViewQuery(text string, cat sql.Catalog) (*sql.Query, error) {
-	ps, err := sql.Parse(text)
+func bindViewQuery(text string, pgNot bool, cat sql.Catalog) (*sql.Query, error) {
+	ps, err := parseDefinition(text, pgNot)
 	if err != nil {
 		return nil, err
 	}

@@ -186,7 +186,7 @@ func (f *dataflow) fresh() bool {
 
 // startView binds, plans and starts the dataflow of a stored view.
 func (e *Engine) startView(o *object) error {
-	ps, err := sql.Parse(o.SQL)
+	ps, err := o.parseStored()
 	if err != nil {
 		return err
 	}

@@ -136,6 +136,7 @@ func (e *Engine) commitNewObject(o *object, before func(b *state.Batch) error) e
 	id, err := e.cat.allocate(b)
 	if err == nil {
 		o.ID = id
+		o.PGNot = !e.cfg.highNot
 		err = e.cat.put(b, o)
 	}
 	if err == nil && before != nil {

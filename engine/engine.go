@@ -39,6 +39,9 @@ type Config struct {
 	// as before sessions were merged by their aggregations, and unpushed
 	// as before joins filtered their sides (tests of views created then).
 	unsliced, unmerged, unpushed bool
+	// highNot makes sessions parse, and new objects record, as before NOT
+	// took PostgreSQL's precedence (tests of definitions stored then).
+	highNot bool
 	// unchecked makes views as before CREATE refused aggregates views
 	// cannot maintain.
 	unchecked bool

@@ -421,7 +421,7 @@ func viewDefinition(o *object) types.Datum {
 	if o == nil || o.SQL == "" {
 		return nil
 	}
-	ps, err := sql.Parse(o.SQL)
+	ps, err := o.parseStored()
 	if err != nil || len(ps) != 1 {
 		return o.SQL
 	}

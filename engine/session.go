@@ -159,6 +159,9 @@ func (s *Session) Execute(ctx context.Context, text string, w pgwire.ResultWrite
 		}
 	}()
 	ps, err := sql.Parse(text)
+	if s.e.cfg.highNot {
+		ps, err = sql.ParseHighNot(text)
+	}
 	if err != nil {
 		return err
 	}

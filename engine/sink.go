@@ -150,7 +150,7 @@ func (e *Engine) addSink(sinkName string, view *object, plan *planner.Plan, enve
 
 // viewPlan plans a stored view's query again.
 func (e *Engine) viewPlan(view *object) (*planner.Plan, error) {
-	ps, err := sql.Parse(view.SQL)
+	ps, err := view.parseStored()
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,8 @@ import (
 // normalized is statement text rewritten for the TiDB parser, with a map
 // back to the user's text.
 type normalized struct {
-	text string
+	text    string
+	highNot bool // parse with NOT binding tighter than comparisons
 	// spans maps each emitted piece's start in text to the byte position of
 	// the user's token it came from; sorted by normalized offset.
 	spans []span
@@ -123,13 +124,24 @@ type piece struct {
 	orig int
 }
 
+// anyHighNot reports whether toks come from ParseHighNot (rewrites may
+// add tokens of their own).
+func anyHighNot(toks []Token) bool {
+	for _, t := range toks {
+		if t.highNot {
+			return true
+		}
+	}
+	return false
+}
+
 func normalize(toks []Token) (*normalized, error) {
 	n := &normalizer{}
 	if err := n.emitRange(toks); err != nil {
 		return nil, err
 	}
 	var b strings.Builder
-	res := &normalized{windows: n.windows, aliases: n.aliases}
+	res := &normalized{windows: n.windows, aliases: n.aliases, highNot: anyHighNot(toks)}
 	for i, p := range n.out {
 		if i > 0 {
 			b.WriteByte(' ')

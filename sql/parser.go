@@ -14,13 +14,26 @@ import (
 
 // Parse reads every statement of a query string. Like PostgreSQL, it fails
 // as a whole on a syntax error anywhere in the text.
-func Parse(text string) ([]*Parsed, error) {
+func Parse(text string) ([]*Parsed, error) { return parseText(text, false) }
+
+// ParseHighNot parses as Weir did before NOT took PostgreSQL's precedence,
+// binding tighter than comparisons, LIKE, IN, BETWEEN and IS (NOT b IS
+// NULL meant (NOT b) IS NULL). Stored definitions from then keep their
+// meaning with it.
+func ParseHighNot(text string) ([]*Parsed, error) { return parseText(text, true) }
+
+func parseText(text string, highNot bool) ([]*Parsed, error) {
 	stmts, err := SplitStatements(text)
 	if err != nil {
 		return nil, (&Parsed{full: text}).fixPosition(err)
 	}
 	out := make([]*Parsed, 0, len(stmts))
 	for _, toks := range stmts {
+		if highNot {
+			for i := range toks {
+				toks[i].highNot = true
+			}
+		}
 		p := &Parsed{full: text, base: toks[0].Pos, Text: text[toks[0].Pos:toks[len(toks)-1].Pos]}
 		p.Text = strings.TrimSpace(p.Text)
 		if err := p.parse(toks); err != nil {
@@ -812,7 +825,7 @@ func parseExpr(toks []Token) (*parsedExpr, error) {
 		return nil, err
 	}
 	const prefix = "SELECT "
-	shifted := &normalized{text: prefix + norm.text, windows: norm.windows}
+	shifted := &normalized{text: prefix + norm.text, windows: norm.windows, highNot: norm.highNot}
 	for _, sp := range norm.spans {
 		shifted.spans = append(shifted.spans, span{norm: sp.norm + len(prefix), orig: sp.orig})
 	}
@@ -838,7 +851,11 @@ func tidbParse(norm *normalized) (node ast.StmtNode, err error) {
 		}
 	}()
 	p := parser.New()
-	p.SetSQLMode(mysql.ModePipesAsConcat | mysql.ModeNoBackslashEscapes | mysql.ModeIgnoreSpace)
+	mode := mysql.ModePipesAsConcat | mysql.ModeNoBackslashEscapes | mysql.ModeIgnoreSpace
+	if norm.highNot {
+		mode |= mysql.ModeHighNotPrecedence
+	}
+	p.SetSQLMode(mode)
 	stmts, _, perr := p.Parse(norm.text, "", "")
 	if perr != nil {
 		off := len(norm.text)

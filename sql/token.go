@@ -26,6 +26,9 @@ type Token struct {
 	Text string // identifier (as written), decoded string value, number, or operator
 	Pos  int    // byte offset of the token's first character
 	End  int    // byte offset just past the token
+	// highNot marks the tokens of text parsed as before NOT took
+	// PostgreSQL's precedence (see ParseHighNot).
+	highNot bool
 }
 
 // Is reports whether t is the (case-insensitive) keyword or operator s.
