@@ -50,32 +50,22 @@ func runFusionUpgrade(t *testing.T, q string, before Config, olderOps, newOps st
 		run(t, s, "FLUSH")
 	}
 	open := func(cfg Config) (*Engine, *Session) {
-		cfg.DataDir, cfg.Parallelism = dir, 3
-		e, err := Open(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e, e.NewSession()
-	}
-	closeAll := func(e *Engine, s *Session) {
-		s.Close()
-		if err := e.Close(); err != nil {
-			t.Fatal(err)
-		}
+		cfg.Parallelism = 3
+		return openIn(t, dir, cfg)
 	}
 	e, s := open(before)
 	run(t, s, "CREATE STREAM s (k int, x int, ts timestamp)")
 	run(t, s, "CREATE MATERIALIZED VIEW older AS "+q)
 	insert(s, 200)
-	closeAll(e, s)
+	closeAll(t, e, s)
 
 	e, s = open(Config{})
 	run(t, s, "CREATE MATERIALIZED VIEW newer AS "+q)
 	insert(s, 200)
-	closeAll(e, s)
+	closeAll(t, e, s)
 
 	e, s = open(Config{})
-	defer closeAll(e, s)
+	defer closeAll(t, e, s)
 	insert(s, 200)
 	ops := func(view string) string {
 		return fmt.Sprint(run(t, s, "SELECT operator FROM weir_catalog.view_operators WHERE view_name = '"+view+"' ORDER BY operator_id"))
@@ -143,36 +133,23 @@ func TestUnmaintainableViewStillOpens(t *testing.T) {
 // means NOT (b IS NULL), as PostgreSQL does; both take new rows so.
 func TestHighNotViewsKeepTheirMeaning(t *testing.T) {
 	dir := t.TempDir()
-	open := func(cfg Config) (*Engine, *Session) {
-		cfg.DataDir = dir
-		e, err := Open(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e, e.NewSession()
-	}
-	closeAll := func(e *Engine, s *Session) {
-		s.Close()
-		if err := e.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	open := func(cfg Config) (*Engine, *Session) { return openIn(t, dir, cfg) }
 	const q = "SELECT id FROM t WHERE NOT b IS NULL"
 	e, s := open(Config{highNot: true})
 	run(t, s, "CREATE TABLE t (id int PRIMARY KEY, b boolean)")
 	run(t, s, "CREATE MATERIALIZED VIEW older AS "+q)
 	run(t, s, "INSERT INTO t VALUES (1, true), (2, NULL)")
 	run(t, s, "FLUSH")
-	closeAll(e, s)
+	closeAll(t, e, s)
 
 	e, s = open(Config{})
 	run(t, s, "CREATE MATERIALIZED VIEW newer AS "+q)
 	run(t, s, "INSERT INTO t VALUES (3, false), (4, NULL)")
 	run(t, s, "FLUSH")
-	closeAll(e, s)
+	closeAll(t, e, s)
 
 	e, s = open(Config{})
-	defer closeAll(e, s)
+	defer closeAll(t, e, s)
 	run(t, s, "INSERT INTO t VALUES (5, NULL), (6, true)")
 	run(t, s, "FLUSH")
 	for view, want := range map[string]string{"older": "[[2] [4] [5]]", "newer": "[[1] [3] [6]]"} {
@@ -182,5 +159,25 @@ func TestHighNotViewsKeepTheirMeaning(t *testing.T) {
 	}
 	if got := fmt.Sprint(run(t, s, q+" ORDER BY id")); got != "[[1] [3] [6]]" {
 		t.Errorf("the query run ad hoc gives %s, want [[1] [3] [6]]", got)
+	}
+}
+
+// openIn opens an engine on dir with cfg, and a session on it.
+func openIn(t *testing.T, dir string, cfg Config) (*Engine, *Session) {
+	t.Helper()
+	cfg.DataDir = dir
+	e, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, e.NewSession()
+}
+
+// closeAll closes a session and its engine.
+func closeAll(t *testing.T, e *Engine, s *Session) {
+	t.Helper()
+	s.Close()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
