@@ -377,7 +377,37 @@ var binaryOps = map[opcode.Op]string{
 	opcode.LogicAnd: "and", opcode.LogicOr: "or", opcode.NullEQ: "is_not_distinct",
 }
 
+func (b *exprBinder) errNumericPower(e ast.Node) error {
+	return b.errAt(e, types.CodeFeatureNotSupported, "operator ^ on numeric is not supported; cast an operand to double precision")
+}
+
 func (b *exprBinder) bindBinary(e *ast.BinaryOperationExpr) (Expr, error) {
+	if e.Op == opcode.Xor {
+		// The parser reads ^ as MySQL's XOR, with the precedence of
+		// PostgreSQL's exponentiation (above * and /, below unary minus,
+		// left-associative): it is power(), as in PostgreSQL, over double
+		// precision. PostgreSQL raises numeric to numeric with scale rules
+		// of its own, which Weir does not follow yet.
+		for _, side := range []ast.ExprNode{e.L, e.R} {
+			if v, ok := side.(*driver.ValueExpr); ok {
+				if _, dec := v.GetValue().(*driver.MyDecimal); dec {
+					return nil, b.errNumericPower(e)
+				}
+			}
+		}
+		v, err := b.bindFunc(&ast.FuncCallExpr{FnName: ast.NewCIStr("power"), Args: []ast.ExprNode{e.L, e.R}})
+		if err != nil {
+			return nil, err
+		}
+		if c, ok := v.(*Call); ok {
+			for _, a := range c.Args {
+				if x, ok := a.(*Cast); ok && x.E.Type().Family == types.Numeric {
+					return nil, b.errNumericPower(e)
+				}
+			}
+		}
+		return v, nil
+	}
 	op, ok := binaryOps[e.Op]
 	if !ok {
 		return nil, b.errAt(e, types.CodeFeatureNotSupported, "operator %s is not supported", e.Op)

@@ -124,6 +124,12 @@ type piece struct {
 	orig int
 }
 
+// afterIs reports whether toks[i] follows IS or IS NOT: x IS TRUE is the
+// parser's own test, not a comparison with a boolean constant.
+func afterIs(toks []Token, i int) bool {
+	return i > 0 && toks[i-1].Is("is") || i > 1 && toks[i-1].Is("not") && toks[i-2].Is("is")
+}
+
 // anyHighNot reports whether toks come from ParseHighNot (rewrites may
 // add tokens of their own).
 func anyHighNot(toks []Token) bool {
@@ -569,7 +575,7 @@ func (n *normalizer) emitRange(toks []Token) error {
 			// written is told apart by its name.
 			n.emit("__concat", t.Pos)
 			continue
-		case t.Kind == TokIdent && (t.Is("true") || t.Is("false")) && !next.Is("("):
+		case t.Kind == TokIdent && (t.Is("true") || t.Is("false")) && !next.Is("(") && !afterIs(toks, i):
 			n.emit("__bool('"+strings.ToLower(t.Text[:1])+"')", t.Pos)
 			continue
 		case t.Kind == TokIdent && (t.Is("timestamp") || t.Is("date") || t.Is("timestamptz")) && next.Kind == TokString:
