@@ -460,6 +460,23 @@ func arith(op string, x, y types.Datum, t types.Type) (types.Datum, error) {
 			days := d / 86400e6
 			return types.DInterval{Days: int32(days), Micros: d - days*86400e6}, nil
 		}
+	case types.DDate:
+		switch b := y.(type) {
+		case types.DDate:
+			if op == "-" {
+				return int64(a - b), nil // days, as PostgreSQL's date - date
+			}
+		case int64:
+			if op == "-" {
+				b = -b
+			}
+			return types.DDate(int64(a) + b), nil
+		case types.DInterval:
+			if op == "-" {
+				b = types.DInterval{Months: -b.Months, Days: -b.Days, Micros: -b.Micros}
+			}
+			return addInterval(types.DTimestamp(int64(a)*86400e6), b), nil
+		}
 	case types.DInterval:
 		switch b := y.(type) {
 		case types.DInterval:
@@ -515,10 +532,20 @@ func outOfRange(t types.Type) error {
 	return types.Errorf(types.CodeNumericValueOutOfRange, "%s out of range", t)
 }
 
+// addInterval is PostgreSQL's timestamp + interval: months first, the day
+// clamped to the end of a shorter month (January 31 + 1 month is February
+// 29 or 28), then days, then microseconds.
 func addInterval(ts types.DTimestamp, iv types.DInterval) types.DTimestamp {
-	if iv.Months != 0 || iv.Days != 0 {
-		tm := time.UnixMicro(int64(ts)).UTC().AddDate(0, int(iv.Months), int(iv.Days))
+	if iv.Months != 0 {
+		tm := time.UnixMicro(int64(ts)).UTC()
+		y, m, d := tm.Date()
+		first := time.Date(y, m, 1, tm.Hour(), tm.Minute(), tm.Second(), tm.Nanosecond(), time.UTC).AddDate(0, int(iv.Months), 0)
+		last := first.AddDate(0, 1, -1).Day()
+		tm = first.AddDate(0, 0, min(d, last)-1)
 		ts = types.DTimestamp(tm.UnixMicro())
+	}
+	if iv.Days != 0 {
+		ts += types.DTimestamp(int64(iv.Days) * 86400e6)
 	}
 	return ts + types.DTimestamp(iv.Micros)
 }

@@ -228,6 +228,12 @@ func (n *normalizer) emitRange(toks []Token) error {
 			next = toks[i+1]
 		}
 		switch {
+		case t.Kind == TokOp && strings.HasPrefix(t.Text, "#"):
+			// The TiDB parser would read # as a comment to the end of
+			// the line, dropping the rest of the expression silently.
+			e := syntaxErrorAt(t, "operator %s is not supported", t.Text)
+			e.Code = types.CodeFeatureNotSupported
+			return e
 		case t.Kind == TokIdent && t.Is("full") && (next.Is("join") || next.Is("outer") && i+2 < len(toks) && toks[i+2].Is("join")):
 			n.emit("LEFT", t.Pos)
 			if next.Is("outer") {
