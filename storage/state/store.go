@@ -178,7 +178,7 @@ func get(r getter, id uint32, k []byte) ([]byte, error) {
 // NewBatch starts an atomic write batch that can also read its own writes
 // over the committed state.
 func (s *Store) NewBatch() *Batch {
-	b := &Batch{b: s.db.NewIndexedBatch(), space: s.space, store: s}
+	b := &Batch{b: s.db.NewIndexedBatch(), store: s}
 	if buf := s.bufs.get(); buf != nil {
 		// An empty representation: nothing to fail on.
 		_ = b.b.SetRepr(buf)
@@ -255,7 +255,6 @@ func (s *Store) DropTable(id uint32) error {
 // Batch is an atomic set of writes that sees its own writes.
 type Batch struct {
 	b     *pebble.Batch
-	space *spaceGuard
 	store *Store
 }
 
@@ -310,8 +309,8 @@ func (b *Batch) Empty() bool { return b.b.Empty() }
 
 // Commit applies the batch atomically and durably.
 func (b *Batch) Commit() error {
-	if b.space != nil {
-		if err := b.space.allow(int64(b.b.Len())); err != nil {
+	if b.store.space != nil {
+		if err := b.store.space.allow(int64(b.b.Len())); err != nil {
 			return fmt.Errorf("committing state batch: %w", err)
 		}
 	}
@@ -328,7 +327,7 @@ func (b *Batch) Close() error { return b.close() }
 func (b *Batch) close() error {
 	data, count := b.b.Repr(), b.b.Count()
 	err := b.b.Close()
-	if err == nil && b.store != nil {
+	if err == nil {
 		b.store.bufs.retain(data, count, b.store.po.MemTableSize)
 	}
 	return err
